@@ -1,0 +1,982 @@
+"""Every primitive: its NumPy forward next to its VJP rule, then the ops built from them.
+
+Rules are Tensor expressions, so they are themselves differentiable:
+``grad(grad(f))`` needs nothing extra. ``out`` is the primitive's output,
+``g`` the upstream gradient. Elementwise primitives never think about
+broadcasting: the engine gives every grad-requiring input the output's shape
+through an explicit ``broadcast_to`` node first (see ``primitive.py``).
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+
+import numpy as np
+
+from . import primitive as _primitive_mod
+from .graph import _grad_state
+from .primitive import ShapeError, defvjp, defvjp_argnum, primitive
+from .tensor import Tensor, _make
+
+_ndarray = np.ndarray
+
+
+def _const(arr) -> Tensor:
+    """A constant (non-differentiable) tensor around an array."""
+    return _make(arr if type(arr) is _ndarray else np.asarray(arr), None)
+
+
+def _t(x) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _ndim_of(x) -> int:
+    return x.data.ndim if isinstance(x, Tensor) else np.ndim(x)
+
+
+def _shape_of(x) -> tuple:
+    return x.data.shape if isinstance(x, Tensor) else np.shape(x)
+
+
+def _axes(axis, ndim: int, op: str):
+    """Normalise ``axis`` (int, tuple or None) to a sorted tuple of non-negative ints."""
+    if axis is None:
+        return None
+    items = axis if isinstance(axis, (tuple, list)) else (axis,)
+    out = []
+    for a in items:
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {a!r}")
+        if not -ndim <= a < ndim:
+            raise ShapeError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
+        out.append(int(a) % ndim)
+    if len(set(out)) != len(out):
+        raise ShapeError(f"{op}: repeated axis in {axis!r}")
+    return tuple(sorted(out))
+
+
+def _shape_arg(shape, op: str) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    try:
+        return tuple(int(s) for s in shape)
+    except (TypeError, ValueError):
+        raise TypeError(f"{op}: expected a shape as ints or a tuple of ints, got {shape!r}") from None
+
+
+# ------------------------------------------------------------- broadcasting
+@primitive
+def _broadcast_to(x, shape):
+    try:
+        return np.broadcast_to(x, shape)
+    except ValueError:
+        raise ShapeError(f"broadcast_to: cannot broadcast a tensor of shape {np.shape(x)} to shape {shape}") from None
+
+
+_broadcast_to.primitive.name = "broadcast_to"
+
+
+def _sum_to(g: Tensor, shape: tuple) -> Tensor:
+    """Sum ``g`` down to ``shape``: the gradient of broadcasting to g's shape."""
+    if g.data.shape == shape:
+        return g
+    lead = g.data.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.data.shape[i + lead] != 1)
+    s = _sum(g, axis=axes, keepdims=True) if axes else g
+    return s if s.data.shape == shape else reshape(s, shape)
+
+
+defvjp(_broadcast_to, lambda g, out, x, shape: _sum_to(g, x.data.shape))
+_primitive_mod._bcast[0] = lambda x, shape: _broadcast_to(x, shape=shape)
+
+
+def broadcast_to(x, shape) -> Tensor:
+    """Broadcast to ``shape``; the gradient is summed back to x's shape.
+
+    >>> import autograd_lite as ag
+    >>> ag.tensor([1.0, 2.0]).broadcast_to((2, 2)).shape
+    (2, 2)
+    """
+    shape = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+    return _broadcast_to(x, shape=tuple(int(s) for s in shape))
+
+
+# ------------------------------------------------------- elementwise binary
+@primitive(name="add", elementwise=True)
+def add(x, y):
+    return np.add(x, y)
+
+
+defvjp(add, lambda g, out, x, y: g, lambda g, out, x, y: g)
+
+
+@primitive(name="sub", elementwise=True)
+def sub(x, y):
+    return np.subtract(x, y)
+
+
+defvjp(sub, lambda g, out, x, y: g, lambda g, out, x, y: -g)
+
+
+@primitive(name="mul", elementwise=True)
+def mul(x, y):
+    return np.multiply(x, y)
+
+
+defvjp(mul, lambda g, out, x, y: g * y, lambda g, out, x, y: g * x)
+
+
+@primitive(name="div", elementwise=True)
+def div(x, y):
+    return np.true_divide(x, y)
+
+
+defvjp(div, lambda g, out, x, y: g / y, lambda g, out, x, y: -g * (out / y))
+
+
+@primitive(name="pow", elementwise=True)
+def power(x, y):
+    return np.power(x, y)
+
+
+def _pow_vjp_x(g, out, x, y):
+    grad = g * y * x ** (y - 1)
+    if (y.data == 0).any():  # d/dx x**0 is 0, also where x == 0
+        grad = where(y == 0, 0.0, grad)
+    return grad
+
+
+def _pow_vjp_y(g, out, x, y):
+    zero = x == 0
+    if zero.data.any():  # 0**y has derivative 0 in y for y >= 0, not 0 * log(0)
+        safe = where(zero, 1.0, x)
+        return where(zero & (y >= 0), 0.0, g * out * log(safe))
+    return g * out * log(x)
+
+
+defvjp(power, _pow_vjp_x, _pow_vjp_y)
+
+
+def _tie_weights(x: Tensor, y: Tensor, g: Tensor, greater: bool) -> Tensor:
+    a, b = x.data, y.data
+    w = (a > b) if greater else (a < b)
+    w = w + 0.5 * (a == b)  # ties share the gradient evenly
+    return _const(w.astype(g.data.dtype, copy=False))
+
+
+@primitive(name="maximum", elementwise=True)
+def maximum(x, y):
+    return np.maximum(x, y)
+
+
+defvjp(
+    maximum,
+    lambda g, out, x, y: g * _tie_weights(x, y, g, True),
+    lambda g, out, x, y: g * _tie_weights(y, x, g, True),
+)
+
+
+@primitive(name="minimum", elementwise=True)
+def minimum(x, y):
+    return np.minimum(x, y)
+
+
+defvjp(
+    minimum,
+    lambda g, out, x, y: g * _tie_weights(x, y, g, False),
+    lambda g, out, x, y: g * _tie_weights(y, x, g, False),
+)
+
+
+@primitive(name="where", elementwise=True)
+def _where(cond, x, y):
+    return np.where(cond, x, y)
+
+
+defvjp(
+    _where,
+    None,
+    lambda g, out, c, x, y: _where(c, g, 0.0),
+    lambda g, out, c, x, y: _where(c, 0.0, g),
+)
+
+
+def where(cond, x, y) -> Tensor:
+    """Elementwise choice: ``x`` where ``cond`` holds, else ``y`` (gradient flows to the chosen one).
+
+    >>> import autograd_lite as ag
+    >>> ag.where(ag.tensor([1.0, -1.0]) > 0, 1.0, 0.0)
+    tensor([1., 0.])
+    """
+    c = cond.data if isinstance(cond, Tensor) else cond
+    if not isinstance(c, _ndarray) or c.dtype != np.bool_:
+        c = np.asarray(c, dtype=bool)
+    return _where(c, x, y)
+
+
+# -------------------------------------------------------- elementwise unary
+@primitive(name="neg")
+def neg(x):
+    return np.negative(x)
+
+
+defvjp(neg, lambda g, out, x: -g)
+
+
+@primitive(name="exp")
+def exp(x):
+    return np.exp(x)
+
+
+defvjp(exp, lambda g, out, x: g * out)
+
+
+@primitive(name="log")
+def log(x):
+    return np.log(x)
+
+
+defvjp(log, lambda g, out, x: g / x)
+
+
+@primitive(name="sqrt")
+def sqrt(x):
+    return np.sqrt(x)
+
+
+defvjp(sqrt, lambda g, out, x: g / (2.0 * out))
+
+
+@primitive(name="sin")
+def sin(x):
+    return np.sin(x)
+
+
+defvjp(sin, lambda g, out, x: g * cos(x))
+
+
+@primitive(name="cos")
+def cos(x):
+    return np.cos(x)
+
+
+defvjp(cos, lambda g, out, x: -(g * sin(x)))
+
+
+@primitive(name="tanh")
+def tanh(x):
+    return np.tanh(x)
+
+
+defvjp(tanh, lambda g, out, x: g * (1.0 - out * out))
+
+
+@primitive(name="abs")
+def abs(x):  # noqa: A001 - the NumPy name
+    return np.abs(x)
+
+
+defvjp(abs, lambda g, out, x: g * sign(x))
+
+
+@primitive(name="clip", elementwise=True)
+def _clip(x, lo, hi):
+    # NaN marks a missing bound (NumPy's clip wants None there)
+    lo = None if np.ndim(lo) == 0 and np.isnan(lo) else lo
+    hi = None if np.ndim(hi) == 0 and np.isnan(hi) else hi
+    return np.clip(x, lo, hi)
+
+
+def _clip_vjp(g, out, x, lo, hi):
+    keep = np.ones(out.data.shape, dtype=bool)
+    for bound, inside in ((lo.data, np.greater_equal), (hi.data, np.less_equal)):
+        if bound.ndim or not np.isnan(bound):
+            keep &= inside(x.data, bound)
+    return g * _const(keep.astype(g.data.dtype))
+
+
+defvjp(_clip, _clip_vjp, None, None)
+
+
+def clip(x, lo=None, hi=None) -> Tensor:
+    """Limit values to ``[lo, hi]``; the gradient passes where ``lo <= x <= hi``.
+
+    >>> import autograd_lite as ag
+    >>> ag.tensor([-2.0, 0.5, 3.0]).clip(0, 1)
+    tensor([0. , 0.5, 1. ])
+    """
+    if lo is None and hi is None:
+        raise ValueError("clip: give at least one of lo and hi")
+    lo = np.nan if lo is None else (lo.data if isinstance(lo, Tensor) else lo)
+    hi = np.nan if hi is None else (hi.data if isinstance(hi, Tensor) else hi)
+    return _clip(x, lo, hi)
+
+
+@primitive(name="astype")
+def _astype(x, dtype):
+    return x.astype(dtype)
+
+
+defvjp(_astype, lambda g, out, x, dtype: _astype(g, dtype=x.data.dtype))
+
+
+def astype(x, dtype) -> Tensor:
+    """Cast to ``dtype``; differentiable between floating dtypes.
+
+    >>> import autograd_lite as ag, numpy as np
+    >>> ag.tensor([1.5]).astype(np.float32).dtype
+    dtype('float32')
+    """
+    dt = np.dtype(dtype)
+    if dt == x.data.dtype:
+        return x
+    if dt.kind not in "fc":  # an integer or boolean result has no gradient
+        return _const(x.data.astype(dt))
+    return _astype(x, dtype=dt)
+
+
+# ------------------------------------------------------ non-differentiable
+def _nondiff(npfn, name):
+    def f(x, y):
+        a = x.data if isinstance(x, Tensor) else x
+        b = y.data if isinstance(y, Tensor) else y
+        try:
+            return _make(np.asarray(npfn(a, b)), None)
+        except ValueError as e:
+            raise ShapeError(f"{name}: {e} (shapes {np.shape(a)} and {np.shape(b)})") from None
+
+    f.__name__ = name
+    return f
+
+
+lt = _nondiff(np.less, "lt")
+le = _nondiff(np.less_equal, "le")
+gt = _nondiff(np.greater, "gt")
+ge = _nondiff(np.greater_equal, "ge")
+eq = _nondiff(np.equal, "eq")
+ne = _nondiff(np.not_equal, "ne")
+logical_and = _nondiff(np.logical_and, "logical_and")
+logical_or = _nondiff(np.logical_or, "logical_or")
+
+
+def sign(x) -> Tensor:
+    """Elementwise sign (-1, 0 or 1); not differentiable.
+
+    >>> import autograd_lite as ag
+    >>> ag.sign(ag.tensor([-2.0, 0.0, 3.0]))
+    tensor([-1.,  0.,  1.])
+    """
+    return _const(np.sign(x.data if isinstance(x, Tensor) else x))
+
+
+def isfinite(x) -> Tensor:
+    """Elementwise test for finite values (a bool tensor)."""
+    return _const(np.isfinite(x.data if isinstance(x, Tensor) else x))
+
+
+def argmax(x, axis=None, keepdims: bool = False) -> Tensor:
+    """Index of the largest value (flattened if ``axis`` is None); not differentiable.
+
+    >>> import autograd_lite as ag
+    >>> ag.tensor([[1.0, 5.0], [7.0, 2.0]]).argmax(axis=1)
+    tensor([1, 0])
+    """
+    a = _t(x).data
+    if axis is not None:
+        axis = _axes(axis, a.ndim, "argmax")[0]
+    return _const(np.asarray(np.argmax(a, axis=axis, keepdims=keepdims)))
+
+
+def argmin(x, axis=None, keepdims: bool = False) -> Tensor:
+    """Index of the smallest value (flattened if ``axis`` is None); not differentiable.
+
+    >>> import autograd_lite as ag
+    >>> ag.tensor([3.0, 1.0, 2.0]).argmin().item()
+    1
+    """
+    a = _t(x).data
+    if axis is not None:
+        axis = _axes(axis, a.ndim, "argmin")[0]
+    return _const(np.asarray(np.argmin(a, axis=axis, keepdims=keepdims)))
+
+
+# ------------------------------------------------------------- reductions
+def _unreduce(g: Tensor, axis, ndim: int) -> Tensor:
+    """Put back the reduced axes of ``g`` as size-1 axes."""
+    if axis is None:
+        return reshape(g, (1,) * ndim) if g.data.ndim != ndim else g
+    shape = list(g.data.shape)
+    for a in axis:
+        shape.insert(a, 1)
+    return reshape(g, tuple(shape))
+
+
+@primitive(name="sum")
+def _sum(x, axis=None, keepdims=False):
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def _sum_vjp(g, out, x, axis=None, keepdims=False):
+    if not keepdims:
+        g = _unreduce(g, axis, x.data.ndim)
+    return _broadcast_to(g, shape=x.data.shape)
+
+
+defvjp(_sum, _sum_vjp)
+
+
+def sum(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the NumPy name
+    """Sum over ``axis`` (all axes if None).
+
+    >>> import autograd_lite as ag
+    >>> ag.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0)
+    tensor([4., 6.])
+    """
+    x = _t(x)
+    return _sum(x, axis=_axes(axis, x.data.ndim, "sum"), keepdims=bool(keepdims))
+
+
+def _count(shape: tuple, axis) -> int:
+    return math.prod(shape) if axis is None else math.prod(shape[a] for a in axis)
+
+
+def mean(x, axis=None, keepdims: bool = False) -> Tensor:
+    """Arithmetic mean over ``axis`` (all axes if None).
+
+    >>> import autograd_lite as ag
+    >>> ag.tensor([1.0, 2.0, 6.0]).mean().item()
+    3.0
+    """
+    x = _t(x)
+    ax = _axes(axis, x.data.ndim, "mean")
+    n = _count(x.data.shape, ax)
+    if n == 0:
+        raise ShapeError(f"mean: cannot take the mean over an empty axis (shape {x.data.shape}, axis {axis})")
+    return _sum(x, axis=ax, keepdims=bool(keepdims)) / n
+
+
+def var(x, axis=None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """Variance over ``axis``, NumPy's convention (``ddof=0``; ``ddof=1`` is unbiased).
+
+    >>> import autograd_lite as ag
+    >>> ag.tensor([1.0, 2.0, 3.0, 4.0]).var().item()
+    1.25
+    """
+    x = _t(x)
+    ax = _axes(axis, x.data.ndim, "var")
+    n = _count(x.data.shape, ax)
+    if n - ddof <= 0:
+        raise ShapeError(f"var: need more than ddof={ddof} elements, got {n} (shape {x.data.shape}, axis {axis})")
+    d = x - _sum(x, axis=ax, keepdims=True) / n
+    return _sum(d * d, axis=ax, keepdims=bool(keepdims)) / (n - ddof)
+
+
+def std(x, axis=None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """Standard deviation over ``axis`` (``sqrt(var)``, NumPy's ``ddof`` convention).
+
+    >>> import autograd_lite as ag
+    >>> ag.tensor([1.0, 3.0]).std().item()
+    1.0
+    """
+    return sqrt(var(x, axis=axis, keepdims=keepdims, ddof=ddof))
+
+
+def _extreme_vjp(g, out, x, axis=None, keepdims=False):
+    if not keepdims:
+        g = _unreduce(g, axis, x.data.ndim)
+        out = _unreduce(out, axis, x.data.ndim)
+    hit = x.data == out.data
+    count = np.sum(hit, axis=axis, keepdims=True)
+    return g * _const((hit / count).astype(g.data.dtype, copy=False))  # ties share evenly
+
+
+@primitive(name="max")
+def _max(x, axis=None, keepdims=False):
+    return np.max(x, axis=axis, keepdims=keepdims)
+
+
+@primitive(name="min")
+def _min(x, axis=None, keepdims=False):
+    return np.min(x, axis=axis, keepdims=keepdims)
+
+
+defvjp(_max, _extreme_vjp)
+defvjp(_min, _extreme_vjp)
+
+
+def max(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the NumPy name
+    """Largest value over ``axis``; tied maxima share the gradient evenly.
+
+    >>> import autograd_lite as ag
+    >>> ag.tensor([[1.0, 5.0], [7.0, 2.0]]).max(axis=1)
+    tensor([5., 7.])
+    """
+    x = _t(x)
+    if x.data.size == 0:
+        raise ShapeError(f"max: cannot reduce an empty tensor (shape {x.data.shape})")
+    return _max(x, axis=_axes(axis, x.data.ndim, "max"), keepdims=bool(keepdims))
+
+
+def min(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the NumPy name
+    """Smallest value over ``axis``; tied minima share the gradient evenly.
+
+    >>> import autograd_lite as ag
+    >>> ag.tensor([3.0, 1.0]).min().item()
+    1.0
+    """
+    x = _t(x)
+    if x.data.size == 0:
+        raise ShapeError(f"min: cannot reduce an empty tensor (shape {x.data.shape})")
+    return _min(x, axis=_axes(axis, x.data.ndim, "min"), keepdims=bool(keepdims))
+
+
+def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
+    """``log(sum(exp(x)))`` over ``axis``, computed without overflow.
+
+    >>> import autograd_lite as ag
+    >>> round(ag.tensor([1000.0, 1000.0]).logsumexp().item(), 6)
+    1000.693147
+    """
+    x = _t(x)
+    ax = _axes(axis, x.data.ndim, "logsumexp")
+    m = np.max(x.data, axis=ax, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0).astype(x.data.dtype, copy=False)  # a constant shift
+    out = log(_sum(exp(x - m), axis=ax, keepdims=True)) + m
+    if not keepdims:
+        out = reshape(out, tuple(n for i, n in enumerate(x.data.shape) if ax is not None and i not in ax))
+    return out
+
+
+# ------------------------------------------------------------------ shapes
+@primitive(name="reshape")
+def _reshape(x, shape):
+    try:
+        return np.reshape(x, shape)
+    except ValueError:
+        raise ShapeError(
+            f"reshape: cannot reshape a tensor of shape {np.shape(x)} ({np.size(x)} elements) into shape {shape}"
+        ) from None
+
+
+defvjp(_reshape, lambda g, out, x, shape: _reshape(g, shape=x.data.shape))
+
+
+def reshape(x, *shape) -> Tensor:
+    """A tensor with the same data in a new shape (one dimension may be -1).
+
+    >>> import autograd_lite as ag
+    >>> ag.arange(6.0).reshape(2, 3).shape
+    (2, 3)
+    """
+    return _reshape(x, shape=_shape_arg(shape, "reshape"))
+
+
+@primitive(name="transpose")
+def _transpose(x, axes):
+    return np.transpose(x, axes)
+
+
+defvjp(_transpose, lambda g, out, x, axes: _transpose(g, axes=tuple(np.argsort(axes))))
+
+
+def transpose(x, *axes) -> Tensor:
+    """Permute the axes (reverse them when none are given).
+
+    >>> import autograd_lite as ag
+    >>> ag.zeros(2, 3, 4).transpose(2, 0, 1).shape
+    (4, 2, 3)
+    """
+    x = _t(x)
+    nd = x.data.ndim
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = tuple(axes[0])
+    if not axes:
+        axes = tuple(range(nd))[::-1]
+    if sorted(a % nd if nd else a for a in axes) != list(range(nd)):
+        raise ShapeError(f"transpose: axes {axes} are not a permutation of the {nd} axes of shape {x.data.shape}")
+    return _transpose(x, axes=tuple(int(a) % nd for a in axes))
+
+
+def swapaxes(x, axis1: int, axis2: int) -> Tensor:
+    """Exchange two axes.
+
+    >>> import autograd_lite as ag
+    >>> ag.zeros(2, 3, 4).swapaxes(0, -1).shape
+    (4, 3, 2)
+    """
+    x = _t(x)
+    nd = x.data.ndim
+    a, b = _axes(axis1, nd, "swapaxes")[0], _axes(axis2, nd, "swapaxes")[0]
+    perm = list(range(nd))
+    perm[a], perm[b] = perm[b], perm[a]
+    return _transpose(x, axes=tuple(perm))
+
+
+def squeeze(x, axis=None) -> Tensor:
+    """Remove size-1 axes (all of them, or the ones named by ``axis``).
+
+    >>> import autograd_lite as ag
+    >>> ag.zeros(1, 3, 1).squeeze().shape
+    (3,)
+    """
+    x = _t(x)
+    shape = x.data.shape
+    ax = _axes(axis, x.data.ndim, "squeeze")
+    if ax is None:
+        ax = tuple(i for i, n in enumerate(shape) if n == 1)
+    for a in ax:
+        if shape[a] != 1:
+            raise ShapeError(f"squeeze: cannot squeeze axis {a} of shape {shape}: its size is {shape[a]}, not 1")
+    return _reshape(x, shape=tuple(n for i, n in enumerate(shape) if i not in ax))
+
+
+def expand_dims(x, axis) -> Tensor:
+    """Insert a size-1 axis at ``axis`` (or several, given a tuple).
+
+    >>> import autograd_lite as ag
+    >>> ag.zeros(3).expand_dims(0).shape
+    (1, 3)
+    """
+    x = _t(x)
+    items = axis if isinstance(axis, (tuple, list)) else (axis,)
+    nd = x.data.ndim + len(items)
+    ax = _axes(tuple(items), nd, "expand_dims")
+    shape = list(x.data.shape)
+    for a in ax:
+        shape.insert(a, 1)
+    return _reshape(x, shape=tuple(shape))
+
+
+def flatten(x, start: int = 0, end: int = -1) -> Tensor:
+    """Merge axes ``start`` to ``end`` (inclusive) into one.
+
+    >>> import autograd_lite as ag
+    >>> ag.zeros(2, 3, 4).flatten(1).shape
+    (2, 12)
+    """
+    x = _t(x)
+    shape = x.data.shape
+    if not shape:
+        return _reshape(x, shape=(1,))
+    s = _axes(start, len(shape), "flatten")[0]
+    e = _axes(end, len(shape), "flatten")[0]
+    if s > e:
+        raise ShapeError(f"flatten: start axis {start} comes after end axis {end} for shape {shape}")
+    return _reshape(x, shape=shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :])
+
+
+# ---------------------------------------------------------------- indexing
+def _basic_index(index) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    # boolean masks select each element at most once, like ints and slices
+    return builtins.all(
+        i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) or getattr(i, "dtype", None) == np.bool_
+        for i in items
+    )
+
+
+def _normalize_index(index):
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    if isinstance(index, tuple):
+        return tuple(_normalize_index(i) for i in index)
+    return index
+
+
+@primitive(name="getitem")
+def _getitem(x, index):
+    return x[index]
+
+
+@primitive(name="index_add")
+def _scatter_add(g, index, shape):
+    z = np.zeros(shape, dtype=g.dtype)
+    if _basic_index(index):
+        z[index] = g  # no element is picked twice
+    else:
+        np.add.at(z, index, g)  # repeated indices accumulate
+    return z
+
+
+defvjp(_getitem, lambda g, out, x, index: _scatter_add(g, index=index, shape=x.data.shape))
+defvjp(_scatter_add, lambda g, out, gg, index, shape: _getitem(g, index=index))
+
+
+def getitem(x, index) -> Tensor:
+    """``x[index]`` with ints, slices, None, ..., integer arrays or boolean masks.
+
+    >>> import autograd_lite as ag
+    >>> x = ag.arange(5.0, requires_grad=True)
+    >>> x[[0, 0, 3]].sum().backward(); x.grad
+    tensor([2., 0., 0., 1., 0.])
+    """
+    x = _t(x)
+    index = _normalize_index(index)
+    if isinstance(index, _ndarray) and index.dtype.kind == "f":
+        raise IndexError(f"getitem: indices must be integers or booleans, got an array of dtype {index.dtype}")
+    return _getitem(x, index=index)
+
+
+# ------------------------------------------------------------ joining
+@primitive(name="concatenate")
+def _concatenate(*xs, axis=0):
+    try:
+        return np.concatenate(xs, axis=axis)
+    except ValueError:
+        shapes = ", ".join(str(np.shape(a)) for a in xs)
+        raise ShapeError(
+            f"concatenate: all inputs must have the same shape except along axis {axis}; got shapes {shapes}"
+        ) from None
+
+
+def _concatenate_vjp(i, g, out, *xs, axis=0):
+    start = builtins.sum(xs[j].data.shape[axis] for j in range(i))
+    index = (slice(None),) * axis + (slice(start, start + xs[i].data.shape[axis]),)
+    return _getitem(g, index=index)
+
+
+defvjp_argnum(_concatenate, _concatenate_vjp)
+
+
+def concatenate(tensors, axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis.
+
+    >>> import autograd_lite as ag
+    >>> ag.concatenate([ag.ones(2), ag.zeros(3)]).shape
+    (5,)
+    """
+    ts = list(tensors)
+    if not ts:
+        raise ValueError("concatenate: expected a non-empty sequence of tensors")
+    nd = _ndim_of(ts[0])
+    if nd == 0:
+        raise ShapeError("concatenate: zero-dimensional tensors cannot be concatenated; use ag.stack")
+    return _concatenate(*ts, axis=_axes(axis, nd, "concatenate")[0])
+
+
+def stack(tensors, axis: int = 0) -> Tensor:
+    """Join tensors of one shape along a new axis.
+
+    >>> import autograd_lite as ag
+    >>> ag.stack([ag.ones(2), ag.zeros(2)], axis=1).shape
+    (2, 2)
+    """
+    ts = [_t(t) for t in tensors]
+    if not ts:
+        raise ValueError("stack: expected a non-empty sequence of tensors")
+    shapes = {t.data.shape for t in ts}
+    if len(shapes) > 1:
+        raise ShapeError(f"stack: all tensors must have the same shape, got {[t.data.shape for t in ts]}")
+    ax = _axes(axis, ts[0].data.ndim + 1, "stack")[0]
+    return _concatenate(*[expand_dims(t, ax) for t in ts], axis=ax)
+
+
+# ------------------------------------------------------------------ matmul
+@primitive(name="matmul")
+def matmul(a, b):
+    sa, sb = np.shape(a), np.shape(b)
+    if len(sa) == 0 or len(sb) == 0:
+        raise ShapeError(f"matmul: both operands need at least one dimension, got shapes {sa} and {sb}; use * to scale")
+    ka = sa[-1]
+    kb = sb[-2] if len(sb) > 1 else sb[0]
+    if ka != kb:
+        raise ShapeError(
+            f"matmul: shapes {sa} and {sb} are not aligned: the last axis of the first ({ka}) must equal "
+            f"the {'second-to-last' if len(sb) > 1 else 'only'} axis of the second ({kb})"
+        )
+    return np.matmul(a, b)
+
+
+def _matmul_vjp(i, g, out, a, b):
+    a2 = a if a.data.ndim > 1 else _reshape(a, shape=(1, a.data.shape[0]))
+    b2 = b if b.data.ndim > 1 else _reshape(b, shape=(b.data.shape[0], 1))
+    if a.data.ndim == 1 and b.data.ndim == 1:
+        g2 = _reshape(g, shape=(1, 1))
+    elif a.data.ndim == 1:
+        g2 = expand_dims(g, -2)
+    elif b.data.ndim == 1:
+        g2 = expand_dims(g, -1)
+    else:
+        g2 = g
+    if i == 0:
+        r = _sum_to(matmul(g2, swapaxes(b2, -1, -2)), a2.data.shape)
+        return r if a.data.ndim > 1 else _reshape(r, shape=a.data.shape)
+    r = _sum_to(matmul(swapaxes(a2, -1, -2), g2), b2.data.shape)
+    return r if b.data.ndim > 1 else _reshape(r, shape=b.data.shape)
+
+
+defvjp_argnum(matmul, _matmul_vjp)
+
+
+def dot(a, b) -> Tensor:
+    """NumPy's ``dot``: inner product of vectors, matrix product of matrices.
+
+    >>> import autograd_lite as ag
+    >>> ag.tensor([1.0, 2.0]).dot(ag.tensor([3.0, 4.0])).item()
+    11.0
+    """
+    a, b = _t(a), _t(b)
+    if a.data.ndim == 0 or b.data.ndim == 0:
+        return a * b
+    if b.data.ndim <= 2:
+        return matmul(a, b)
+    # N-d, as NumPy: contract a's last axis with b's second-to-last one
+    nb = b.data.ndim
+    perm = (nb - 2,) + tuple(range(nb - 2)) + (nb - 1,)
+    bm = reshape(transpose(b, *perm), b.data.shape[-2], -1)
+    out = matmul(reshape(a, -1, a.data.shape[-1]), bm)
+    return reshape(out, a.data.shape[:-1] + b.data.shape[:-2] + b.data.shape[-1:])
+
+
+# ------------------------------------------------------- composite activations
+def sigmoid(x) -> Tensor:
+    """The logistic function ``1 / (1 + exp(-x))``, stable for any magnitude.
+
+    >>> import autograd_lite as ag
+    >>> ag.tensor([0.0, 1e4, -1e4]).sigmoid()
+    tensor([0.5, 1. , 0. ])
+    """
+    x = _t(x)
+    pos = x.data >= 0
+    e = exp(where(pos, -x, x))  # exp(-|x|) <= 1: never overflows
+    return where(pos, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def relu(x) -> Tensor:
+    """``max(x, 0)``; the gradient is 1 where x > 0 and 0 elsewhere.
+
+    >>> import autograd_lite as ag
+    >>> ag.tensor([-1.0, 2.0]).relu()
+    tensor([0., 2.])
+    """
+    x = _t(x)
+    return _where(x.data > 0, x, 0.0)
+
+
+# ----------------------------------------------------------- Tensor methods
+def _swap(f):
+    def r(self, other):
+        return f(other, self)
+
+    r.__name__ = "r" + f.__name__
+    return r
+
+
+def _inplace(f, ufunc, name):
+
+    def method(self, other):
+        o = other.data if isinstance(other, Tensor) else other
+        if _grad_state.enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
+            if self.requires_grad and self.grad_fn is None:
+                raise RuntimeError(
+                    f"in-place {name}= on a leaf tensor that requires grad would change a value the graph "
+                    f"records; update parameters inside `with ag.no_grad():`, or write x = x {name} y"
+                )
+            return f(self, other)  # out of place: the graph keeps the old tensor intact
+        try:
+            if self.data.flags.writeable:
+                ufunc(self.data, o, out=self.data)
+            else:
+                self.data = ufunc(self.data, o)
+        except (ValueError, TypeError) as e:
+            raise type(e)(
+                f"in-place {name}=: {e} (tensor of shape {self.data.shape} and dtype {self.data.dtype}, "
+                f"operand of shape {np.shape(o)})"
+            ) from None
+        self._version += 1
+        return self
+
+    return method
+
+
+def _setitem(self, index, value):
+    v = value.data if isinstance(value, Tensor) else value
+    if _grad_state.enabled and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
+        raise RuntimeError(
+            "setitem: assigning into a tensor that takes part in autograd would rewrite a recorded value; "
+            "build the result with ag.where / ag.concatenate, or assign inside `with ag.no_grad():`"
+        )
+    if not self.data.flags.writeable:
+        self.data = self.data.copy()
+    try:
+        self.data[_normalize_index(index)] = v
+    except (ValueError, IndexError, TypeError) as e:
+        raise type(e)(f"setitem: {e} (tensor of shape {self.data.shape})") from None
+    self._version += 1
+
+
+def _pos(self):
+    return self
+
+
+_METHODS = {
+    "__add__": add,
+    "__radd__": _swap(add),
+    "__sub__": sub,
+    "__rsub__": _swap(sub),
+    "__mul__": mul,
+    "__rmul__": _swap(mul),
+    "__truediv__": div,
+    "__rtruediv__": _swap(div),
+    "__pow__": power,
+    "__rpow__": _swap(power),
+    "__matmul__": matmul,
+    "__rmatmul__": _swap(matmul),
+    "__neg__": neg,
+    "__pos__": _pos,
+    "__abs__": abs,
+    "__lt__": lt,
+    "__le__": le,
+    "__gt__": gt,
+    "__ge__": ge,
+    "__eq__": eq,
+    "__ne__": ne,
+    "__and__": logical_and,
+    "__or__": logical_or,
+    "__iadd__": _inplace(add, np.add, "+"),
+    "__isub__": _inplace(sub, np.subtract, "-"),
+    "__imul__": _inplace(mul, np.multiply, "*"),
+    "__itruediv__": _inplace(div, np.true_divide, "/"),
+    "__ipow__": _inplace(power, np.power, "**"),
+    "__getitem__": getitem,
+    "__setitem__": _setitem,
+    "abs": abs,
+    "exp": exp,
+    "log": log,
+    "sqrt": sqrt,
+    "sin": sin,
+    "cos": cos,
+    "tanh": tanh,
+    "sigmoid": sigmoid,
+    "relu": relu,
+    "clip": clip,
+    "sum": sum,
+    "mean": mean,
+    "var": var,
+    "std": std,
+    "max": max,
+    "min": min,
+    "argmax": argmax,
+    "argmin": argmin,
+    "logsumexp": logsumexp,
+    "reshape": reshape,
+    "transpose": transpose,
+    "swapaxes": swapaxes,
+    "squeeze": squeeze,
+    "expand_dims": expand_dims,
+    "flatten": flatten,
+    "broadcast_to": broadcast_to,
+    "matmul": matmul,
+    "dot": dot,
+    "astype": astype,
+    "maximum": maximum,
+    "minimum": minimum,
+}
+for _name, _fn in _METHODS.items():
+    setattr(Tensor, _name, _fn)
+Tensor.T = property(lambda self: transpose(self), doc="The tensor with its axes reversed.")
+Tensor.any = lambda self, axis=None: _const(np.any(self.data, axis=axis))
+Tensor.all = lambda self, axis=None: _const(np.all(self.data, axis=axis))

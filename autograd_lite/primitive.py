@@ -1,0 +1,207 @@
+"""Declaring primitives: a NumPy forward function plus one VJP rule per input.
+
+This is the one mechanism every operation in the library uses, and it is
+public: users add their own primitives exactly the way the library does.
+
+    @ag.primitive
+    def cube(x):                      # NumPy arrays in, a NumPy array out
+        return x ** 3
+
+    ag.defvjp(cube, lambda g, out, x: g * 3 * x ** 2)   # Tensors in, Tensor out
+
+Rules are written with Tensor operations, so when the engine runs them with
+``create_graph=True`` they are recorded too, and the primitive can be
+differentiated again.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+
+import numpy as np
+
+from .graph import Node, _grad_state
+from .tensor import Tensor, _make
+
+_ndarray = np.ndarray
+_asarray = np.asarray
+
+
+class ShapeError(ValueError):
+    """Operands whose shapes do not fit the operation (the message names op and shapes)."""
+
+
+class Primitive:
+    """The record behind a primitive: its name, forward function and VJP rules."""
+
+    __slots__ = ("name", "fn", "vjps", "argnum_vjp", "elementwise")
+
+    def __init__(self, name: str, fn, elementwise: bool) -> None:
+        self.name = name
+        self.fn = fn
+        self.vjps = None
+        self.argnum_vjp = None
+        self.elementwise = elementwise
+
+    def vjp(self, i: int, g: Tensor, out: Tensor, args: list, kwargs: dict):
+        """The contribution of upstream gradient ``g`` to input ``i`` (or ``None``)."""
+        if self.vjps is not None:
+            rule = self.vjps[i] if i < len(self.vjps) else None
+            return None if rule is None else rule(g, out, *args, **kwargs)
+        if self.argnum_vjp is not None:
+            return self.argnum_vjp(i, g, out, *args, **kwargs)
+        raise NotImplementedError(
+            f"primitive '{self.name}' has no gradient rule; declare one with "
+            f"ag.defvjp({self.name}, lambda g, out, ...: ...)"
+        )
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+
+def _describe(a) -> str:
+    if isinstance(a, Tensor):
+        return f"Tensor of shape {a.data.shape} and dtype {a.data.dtype}"
+    if isinstance(a, _ndarray):
+        return f"ndarray of shape {a.shape} and dtype {a.dtype}"
+    return f"{type(a).__name__} {a!r}"[:80]
+
+
+def _forward_error(prim: Primitive, args: tuple, e: Exception) -> Exception:
+    given = "; ".join(f"input {i}: {_describe(a)}" for i, a in enumerate(args))
+    msg = f"{prim.name}: {e} (given {given})"
+    for cls in (IndexError, ValueError, TypeError):
+        if isinstance(e, cls):
+            return cls(msg)
+    return type(e)(msg)
+
+
+def _broadcast_inputs(bcast, args: tuple, versions: list, shape: tuple) -> tuple:
+    """Give each grad-requiring input of an elementwise op the output's shape.
+
+    The one place where broadcasting meets the chain rule: an explicit
+    ``broadcast_to`` node, whose VJP sums the gradient back to the input's
+    shape. No other rule has to think about broadcasting.
+    """
+    new = list(args)
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor) and a.requires_grad and a.data.shape != shape:
+            new[i] = bcast(a, shape)
+            versions[i] = 0
+    return tuple(new)
+
+
+def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
+    """Turn a NumPy function into a differentiable operation on Tensors.
+
+    Tensor arguments are unwrapped to their arrays before ``fn`` runs; other
+    arguments (numbers, arrays, keyword options) pass through unchanged. Use
+    ``@ag.primitive(elementwise=True)`` for a function that broadcasts its
+    inputs against each other, so that their gradients are summed back to
+    each input's shape.
+
+    >>> import autograd_lite as ag
+    >>> @ag.primitive
+    ... def cube(x):
+    ...     return x ** 3
+    >>> ag.defvjp(cube, lambda g, out, x: g * 3 * x ** 2)
+    >>> x = ag.tensor(2.0, requires_grad=True)
+    >>> cube(x).backward(); x.grad.item()
+    12.0
+    """
+    if fn is None:
+        return lambda f: primitive(f, name=name, elementwise=elementwise)
+    prim = Primitive(name or fn.__name__, fn, elementwise)
+    state = _grad_state
+
+    def wrapped(*args, **kwargs):
+        datas = []
+        versions = []
+        needs = False
+        for a in args:
+            if isinstance(a, Tensor):
+                datas.append(a.data)
+                versions.append(a._version)
+                if a.requires_grad:
+                    needs = True
+            else:
+                datas.append(a)
+                versions.append(None)
+        try:
+            out = fn(*datas, **kwargs)
+        except ShapeError:
+            raise
+        except (ValueError, TypeError, IndexError) as e:
+            raise _forward_error(prim, args, e) from None
+        if type(out) is not _ndarray:
+            out = _asarray(out)
+        if needs and state.enabled:
+            if elementwise:
+                args = _broadcast_inputs(_bcast[0], args, versions, out.shape)
+            return _make(out, Node(prim, args, kwargs, tuple(versions)))
+        return _make(out, None)
+
+    functools.update_wrapper(wrapped, fn)
+    wrapped.primitive = prim
+    return wrapped
+
+
+# filled in by ops.py once broadcast_to exists (it is a primitive itself)
+_bcast = [None]
+
+
+def _prim_of(f) -> Primitive:
+    prim = getattr(f, "primitive", None)
+    if not isinstance(prim, Primitive):
+        raise TypeError(f"defvjp: expected a function decorated with @ag.primitive, got {getattr(f, '__name__', f)!r}")
+    return prim
+
+
+def defvjp(f, *rules) -> None:
+    """Declare the VJP rule of each positional input of primitive ``f``.
+
+    Each rule is called as ``rule(g, out, *inputs, **kwargs)`` with Tensors
+    and returns the gradient for its input (a Tensor shaped like that input).
+    Pass ``None`` for an input that has no gradient.
+
+    >>> import autograd_lite as ag
+    >>> @ag.primitive
+    ... def scale(x, k):
+    ...     return x * k
+    >>> ag.defvjp(scale, lambda g, out, x, k: g * k, None)
+    """
+    prim = _prim_of(f)
+    for i, r in enumerate(rules):
+        if r is not None and not callable(r):
+            raise TypeError(f"defvjp({prim.name}): rule {i} must be callable or None, got {type(r).__name__}")
+    try:
+        params = inspect.signature(prim.fn).parameters.values()
+    except (TypeError, ValueError):
+        params = ()
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    variadic = any(p.kind == p.VAR_POSITIONAL for p in params)
+    if positional and not variadic and len(rules) > len(positional):
+        raise TypeError(
+            f"defvjp({prim.name}): got {len(rules)} rules but the primitive takes {len(positional)} positional inputs"
+        )
+    prim.vjps = list(rules)
+    prim.argnum_vjp = None
+
+
+def defvjp_argnum(f, rule) -> None:
+    """Declare one rule for every input: ``rule(argnum, g, out, *inputs, **kwargs)``.
+
+    For primitives with a variable number of inputs, such as ``concatenate``.
+
+    >>> import autograd_lite as ag
+    >>> @ag.primitive
+    ... def total(*xs):
+    ...     return sum(xs)
+    >>> ag.defvjp_argnum(total, lambda i, g, out, *xs: g)
+    """
+    prim = _prim_of(f)
+    if not callable(rule):
+        raise TypeError(f"defvjp_argnum({prim.name}): the rule must be callable")
+    prim.argnum_vjp = rule
+    prim.vjps = None

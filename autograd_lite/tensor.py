@@ -1,0 +1,519 @@
+"""The Tensor and the reverse-mode engine.
+
+A :class:`Tensor` wraps a NumPy array. Operations on tensors that require
+grad record a :class:`~autograd_lite.graph.Node`; :meth:`Tensor.backward`
+walks those nodes in reverse topological order and applies each primitive's
+vector-Jacobian product rule. The tensor has no maths of its own: operators
+and methods are attached by :mod:`autograd_lite.ops`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import config
+from .graph import _grad_state
+
+_ndarray = np.ndarray
+_asarray = np.asarray
+
+
+def _as_array(data, dtype=None) -> np.ndarray:
+    """Turn user data into an ndarray, following the library's dtype rules.
+
+    NumPy arrays and NumPy scalars keep their dtype; Python numbers and
+    (nested) lists of numbers become the default float dtype; booleans stay
+    boolean.
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        return np.array(data, dtype=dtype, copy=None) if isinstance(data, _ndarray) else np.asarray(data, dtype=dtype)
+    if isinstance(data, (_ndarray, np.generic)):
+        return _asarray(data)
+    try:
+        arr = np.asarray(data)
+    except (ValueError, TypeError) as e:
+        raise TypeError(f"Tensor: cannot build a tensor from {type(data).__name__}: {e}") from None
+    kind = arr.dtype.kind
+    if kind in "iuf":
+        return arr.astype(config._state["dtype"], copy=False)
+    if kind in "bc":
+        return arr
+    raise TypeError(
+        f"Tensor: expected numbers, nested lists of numbers or a NumPy array, got "
+        f"{type(data).__name__} holding dtype {arr.dtype}"
+    )
+
+
+def _check_float(arr: np.ndarray, what: str) -> None:
+    if arr.dtype.kind not in "fc":
+        raise TypeError(
+            f"{what}: only floating-point tensors can require gradients, but this tensor has "
+            f"dtype {arr.dtype}; gradients of integer or boolean values are not defined. "
+            f"Build it with dtype=np.float64 (or float32), or call .astype(np.float64) first."
+        )
+
+
+class Tensor:
+    """An n-dimensional array that records operations for reverse-mode autodiff.
+
+    >>> import autograd_lite as ag
+    >>> x = ag.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_version", "_meta", "__weakref__")
+    # Let NumPy hand mixed expressions (array + tensor) to our operators.
+    __array_priority__ = 1000
+
+    def __init__(self, data, requires_grad: bool = False, dtype=None) -> None:
+        arr = _as_array(data, dtype)
+        if requires_grad:
+            _check_float(arr, "Tensor(requires_grad=True)")
+        self.data = arr
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.grad_fn = None
+        self._version = 0
+        self._meta = None
+
+    # ----------------------------------------------------------------- basics
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors created by the user rather than by an operation."""
+        return self.grad_fn is None
+
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        for i in range(self.data.shape[0]):
+            yield self[i]
+
+    def __hash__(self) -> int:  # comparisons are elementwise, identity is the hash
+        return id(self)
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor with {self.data.size} elements (shape {self.data.shape}) "
+                f"is ambiguous; use .any() or .all()"
+            )
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        if copy:
+            return self.data.copy()
+        return self.data
+
+    # ------------------------------------------------------------ conversions
+    def item(self):
+        """The value of a one-element tensor as a Python number.
+
+        >>> import autograd_lite as ag
+        >>> ag.tensor([2.5]).item()
+        2.5
+        """
+        if self.data.size != 1:
+            raise ValueError(
+                f"item(): expected a tensor with exactly one element, got shape {self.data.shape} "
+                f"({self.data.size} elements)"
+            )
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The underlying NumPy array (no copy: changes to it show in the tensor).
+
+        >>> import autograd_lite as ag
+        >>> ag.tensor([1.0, 2.0]).numpy()
+        array([1., 2.])
+        """
+        return self.data
+
+    def tolist(self):
+        """The values as (nested) Python lists.
+
+        >>> import autograd_lite as ag
+        >>> ag.tensor([[1.0, 2.0]]).tolist()
+        [[1.0, 2.0]]
+        """
+        return self.data.tolist()
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data, cut from the graph.
+
+        >>> import autograd_lite as ag
+        >>> x = ag.ones(2, requires_grad=True)
+        >>> (x * 2).detach().requires_grad
+        False
+        """
+        return _make(self.data, None)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` on a leaf in place and return it.
+
+        >>> import autograd_lite as ag
+        >>> ag.zeros(3).requires_grad_().requires_grad
+        True
+        """
+        if self.grad_fn is not None:
+            if requires_grad:
+                return self
+            raise RuntimeError(
+                f"requires_grad_(False): only leaf tensors can change requires_grad; this tensor was "
+                f"made by '{self.grad_fn.name}'. Use .detach() to get a tensor outside the graph."
+            )
+        if requires_grad:
+            _check_float(self.data, "requires_grad_()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor after backward.
+
+        >>> import autograd_lite as ag
+        >>> x = ag.tensor(3.0, requires_grad=True)
+        >>> y = x * x; y.retain_grad(); (y * 2).backward()
+        >>> y.grad.item()
+        2.0
+        """
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad(): this tensor does not require grad, so it never gets one")
+        if self.grad_fn is None:
+            return  # leaves keep their grad anyway
+        self._meta_dict()["retain"] = True
+
+    def register_hook(self, hook) -> _HookHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is computed.
+
+        If the hook returns a tensor (or array), it replaces the gradient.
+        Returns a handle whose ``remove()`` unregisters the hook.
+
+        >>> import autograd_lite as ag
+        >>> x = ag.tensor(1.0, requires_grad=True)
+        >>> _ = x.register_hook(lambda g: g * 10)
+        >>> (x * 3).backward(); x.grad.item()
+        30.0
+        """
+        if not self.requires_grad:
+            raise RuntimeError("register_hook(): cannot register a hook on a tensor that does not require grad")
+        if not callable(hook):
+            raise TypeError(f"register_hook(): expected a callable, got {type(hook).__name__}")
+        hooks = self._meta_dict().setdefault("hooks", [])
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
+
+    def _meta_dict(self) -> dict:
+        if self._meta is None:
+            self._meta = {}
+        return self._meta
+
+    # ---------------------------------------------------------------- backward
+    def backward(self, gradient=None, retain_graph: bool = False, create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad.
+
+        ``gradient`` is required when this tensor is not a scalar: it is the
+        vector in the vector-Jacobian product and must have this tensor's shape.
+
+        >>> import autograd_lite as ag
+        >>> a = ag.tensor(2.0, requires_grad=True)
+        >>> (a ** 3).backward(); a.grad.item()
+        12.0
+        """
+        run_backward((self,), (gradient,), retain_graph=retain_graph, create_graph=create_graph)
+
+    # ------------------------------------------------------------------- repr
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", threshold=200)
+        extras = []
+        dt = self.data.dtype
+        if dt not in (config._state["dtype"], np.int64, np.bool_):  # the dtypes one reads off the values
+            extras.append(f"dtype={dt}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        tail = "".join(", " + e for e in extras)
+        return f"tensor({body}{tail})"
+
+    __str__ = __repr__
+
+
+class _HookHandle:
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks: list, hook) -> None:
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def _make(data: np.ndarray, node) -> Tensor:
+    """Build a tensor without validation (the hot path for op results)."""
+    t = Tensor.__new__(Tensor)
+    t.data = data
+    t.grad = None
+    t.requires_grad = node is not None
+    t.grad_fn = node
+    t._version = 0
+    t._meta = None
+    return t
+
+
+# --------------------------------------------------------------------- engine
+def _topo_order(roots) -> list:
+    """Non-leaf tensors reachable from ``roots``, each after every tensor it feeds.
+
+    Iterative depth-first search: graphs a million operations deep are normal.
+    """
+    order = []
+    visited = set()
+    stack = [(r, False) for r in roots if r.grad_fn is not None]
+    push = stack.append
+    pop = stack.pop
+    while stack:
+        t, expanded = pop()
+        if expanded:
+            order.append(t)
+            continue
+        key = id(t)
+        if key in visited:
+            continue
+        visited.add(key)
+        push((t, True))
+        for p in t.grad_fn.inputs:
+            if isinstance(p, Tensor) and p.grad_fn is not None and id(p) not in visited:
+                push((p, False))
+    order.reverse()
+    return order
+
+
+def _as_grad_array(g, like: Tensor, what: str) -> np.ndarray:
+    arr = g.data if isinstance(g, Tensor) else np.asarray(g)
+    if arr.shape != like.data.shape:
+        raise ValueError(
+            f"{what}: expected a gradient of shape {like.data.shape} (the tensor's shape), got shape {arr.shape}"
+        )
+    if arr.dtype != like.data.dtype:
+        arr = arr.astype(like.data.dtype)
+    return arr
+
+
+def _wrap_const(value, dtype) -> Tensor:
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, _ndarray):
+        return _make(value, None)
+    arr = np.asarray(value)
+    if dtype.kind in "fc" and arr.dtype.kind in "biuf":
+        arr = arr.astype(dtype)  # a Python scalar is "weak": it takes the result's dtype
+    return _make(arr, None)
+
+
+def _run_hooks(t: Tensor, g):
+    for hook in t._meta.get("hooks", ()):
+        r = hook(g)
+        if r is not None:
+            g = r if isinstance(r, Tensor) else _make(np.asarray(r), None)
+            if g.data.shape != t.data.shape:
+                raise ValueError(
+                    f"register_hook: the hook returned a gradient of shape {g.data.shape}, expected {t.data.shape}"
+                )
+    return g
+
+
+def run_backward(roots, grad_outputs, retain_graph=False, create_graph=False, inputs=None):
+    """The engine: propagate ``grad_outputs`` from ``roots`` back through the graph.
+
+    With ``inputs=None`` gradients of leaves accumulate into their ``.grad``.
+    With ``inputs`` (a sequence of tensors) nothing is written to ``.grad``;
+    the gradients of those tensors are returned (``None`` where a tensor does
+    not influence the roots). With ``create_graph`` the backward pass is
+    itself recorded, so the gradients can be differentiated again.
+    """
+    retain_graph = retain_graph or create_graph  # the new graph reuses the old one's nodes
+    grads = {}
+    for r, g in zip(roots, grad_outputs):
+        if not isinstance(r, Tensor):
+            raise TypeError(f"backward: expected a Tensor, got {type(r).__name__}")
+        if not r.requires_grad:
+            raise RuntimeError(
+                "backward: this tensor does not require grad and has no grad_fn; create the leaves "
+                "with requires_grad=True (and not inside ag.no_grad()) to differentiate through them"
+            )
+        if g is None:
+            if r.data.size != 1:
+                raise RuntimeError(
+                    f"backward: grad can be created implicitly only for scalar outputs, but this tensor "
+                    f"has shape {r.data.shape}; pass gradient= with that shape (e.g. ag.ones_like(y))"
+                )
+            garr = np.ones_like(r.data)
+            g = _make(garr, None)
+        elif isinstance(g, Tensor) and g.requires_grad and create_graph:
+            _as_grad_array(g, r, "backward(gradient=...)")
+            if g.data.dtype != r.data.dtype:
+                g = g.astype(r.data.dtype)
+        else:
+            # the caller keeps their array: copy it so no .grad can alias it
+            g = _make(np.array(_as_grad_array(g, r, "backward(gradient=...)")), None)
+        key = id(r)
+        if key in grads:
+            g = _accumulate(grads[key], g, create_graph)
+        grads[key] = g
+
+    wanted = None
+    if inputs is not None:
+        wanted = {id(t): None for t in inputs}
+
+    order = _topo_order(roots)
+    for t in order:
+        if t.grad_fn.consumed:
+            raise RuntimeError(
+                f"backward: trying to backward through the graph a second time (the '{t.grad_fn.name}' "
+                f"node was already used by an earlier backward, which released it). Pass "
+                f"retain_graph=True to the first backward() if you need to backward through it again. "
+                f"The graph can still be inspected and drawn."
+            )
+
+    prev_mode = _grad_state.enabled
+    _grad_state.enabled = bool(create_graph)
+    leaf_grads = {}
+    assigned = set()
+    try:
+        for t in order:
+            key = id(t)
+            g = grads.pop(key, None)
+            node = t.grad_fn
+            if not retain_graph:
+                node.consumed = True
+            if g is None:
+                continue  # this branch does not reach the roots
+            meta = t._meta
+            if meta is not None:
+                if "hooks" in meta:
+                    g = _run_hooks(t, g)
+                if meta.get("retain") and wanted is None:
+                    _accumulate_leaf(t, g, create_graph, assigned)
+            if wanted is not None and key in wanted:
+                wanted[key] = g
+            _propagate(t, node, g, grads, leaf_grads, create_graph)
+    finally:
+        _grad_state.enabled = prev_mode
+
+    # leaves: hooks see the total gradient of this backward, then it accumulates
+    for key, (leaf, g) in leaf_grads.items():
+        if leaf._meta is not None and "hooks" in leaf._meta:
+            _grad_state.enabled = bool(create_graph)
+            try:
+                g = _run_hooks(leaf, g)
+            finally:
+                _grad_state.enabled = prev_mode
+        if wanted is not None:
+            if key in wanted:
+                wanted[key] = g
+            continue
+        _accumulate_leaf(leaf, g, create_graph, assigned)
+    if wanted is not None:
+        return [wanted[id(t)] for t in inputs]
+    return None
+
+
+def _accumulate(old: Tensor, new: Tensor, create_graph: bool) -> Tensor:
+    if create_graph:
+        return old + new
+    return _make(old.data + new.data, None)
+
+
+def _accumulate_leaf(leaf: Tensor, g: Tensor, create_graph: bool, assigned: set) -> None:
+    old = leaf.grad
+    if create_graph:
+        leaf.grad = g if old is None else old + g
+        return
+    arr = g.data
+    if old is None:
+        # add passes its gradient through unchanged, so one array can reach several
+        # tensors; views and read-only broadcasts are not the tensor's own either.
+        # Copy those, so every .grad owns its array and may be changed in place.
+        if arr.base is not None or not arr.flags.writeable or id(arr) in assigned:
+            arr = arr.copy()
+        assigned.add(id(arr))
+        leaf.grad = _make(arr, None)
+    else:
+        leaf.grad = _make(old.data + arr, None)
+
+
+def _propagate(t: Tensor, node, g: Tensor, grads: dict, leaf_grads: dict, create_graph: bool) -> None:
+    """Apply ``node``'s VJP rules to ``g`` and hand each input its contribution."""
+    prim = node.prim
+    inputs = node.inputs
+    for inp, ver in zip(inputs, node.versions):
+        if ver is not None and inp._version != ver:
+            raise RuntimeError(
+                f"backward: a tensor saved by '{prim.name}' (shape {inp.data.shape}) was modified in place "
+                f"after the operation ran (version {inp._version}, expected {ver}); its old value is gone. "
+                f"Use an out-of-place operation (x = x + y) or clone it before changing it."
+            )
+    targs = None
+    for i, inp in enumerate(inputs):
+        if not (isinstance(inp, Tensor) and inp.requires_grad):
+            continue
+        if targs is None:
+            dt = t.data.dtype
+            targs = [a if isinstance(a, Tensor) else _wrap_const(a, dt) for a in inputs]
+        contrib = prim.vjp(i, g, t, targs, node.kwargs)
+        if contrib is None:
+            continue
+        if not isinstance(contrib, Tensor):
+            contrib = _make(np.asarray(contrib), None)
+        carr = contrib.data
+        if carr.shape != inp.data.shape:
+            raise ValueError(
+                f"{prim.name}: the gradient rule for input {i} returned shape {carr.shape}, but that input has "
+                f"shape {inp.data.shape}. A rule must return a gradient shaped like its input; a primitive "
+                f"that broadcasts its inputs should be declared with @ag.primitive(elementwise=True)."
+            )
+        if carr.dtype != inp.data.dtype:
+            contrib = contrib.astype(inp.data.dtype) if create_graph else _make(carr.astype(inp.data.dtype), None)
+        key = id(inp)
+        if inp.grad_fn is None:
+            prev = leaf_grads.get(key)
+            leaf_grads[key] = (inp, contrib if prev is None else _accumulate(prev[1], contrib, create_graph))
+        else:
+            prev = grads.get(key)
+            grads[key] = contrib if prev is None else _accumulate(prev, contrib, create_graph)
