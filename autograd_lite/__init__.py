@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib as _importlib
 
+from . import numpy_interop as _numpy_interop
 from . import ops as _ops
 from .config import get_default_dtype, get_rng, manual_seed, set_default_dtype
 from .creation import (
@@ -161,4 +162,4 @@ __all__ = [
     "matmul",
     "dot",
 ]
-del _ops
+del _ops, _numpy_interop

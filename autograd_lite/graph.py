@@ -72,6 +72,10 @@ class set_grad_enabled:
 class _GradMode:
     _mode = True
 
+    def __new__(cls, fn=None):
+        self = super().__new__(cls)
+        return self(fn) if fn is not None else self  # bare @no_grad as well as @no_grad()
+
     def __enter__(self) -> None:
         self._prev = _grad_state.enabled
         _grad_state.enabled = self._mode
@@ -127,8 +131,8 @@ class Node:
     ``inputs`` holds the operation's positional arguments as they were given
     (tensors, or constants such as Python numbers and arrays); ``kwargs``
     holds its keyword arguments. ``versions`` remembers each tensor input's
-    in-place version so that backward can refuse a graph whose saved values
-    were overwritten.
+    in-place version (``None`` when all were 0, the common case) so that
+    backward can refuse a graph whose saved values were overwritten.
     """
 
     __slots__ = ("prim", "inputs", "kwargs", "versions", "consumed")

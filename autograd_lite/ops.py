@@ -141,10 +141,10 @@ def power(x, y):
 
 
 def _pow_vjp_x(g, out, x, y):
-    grad = g * y * x ** (y - 1)
-    if (y.data == 0).any():  # d/dx x**0 is 0, also where x == 0
-        grad = where(y == 0, 0.0, grad)
-    return grad
+    both_zero = (x.data == 0) & (y.data == 0)
+    if both_zero.any():  # d/dx x**0 is 0 also at x == 0, where y * x**(y-1) would be 0 * inf
+        return where(both_zero, 0.0, g * y * where(both_zero, 1.0, x) ** (y - 1))
+    return g * y * x ** (y - 1)
 
 
 def _pow_vjp_y(g, out, x, y):
@@ -882,7 +882,7 @@ def _inplace(f, ufunc, name):
             else:
                 self.data = ufunc(self.data, o)
         except (ValueError, TypeError) as e:
-            raise type(e)(
+            raise (TypeError if isinstance(e, TypeError) else ValueError)(
                 f"in-place {name}=: {e} (tensor of shape {self.data.shape} and dtype {self.data.dtype}, "
                 f"operand of shape {np.shape(o)})"
             ) from None
@@ -904,7 +904,8 @@ def _setitem(self, index, value):
     try:
         self.data[_normalize_index(index)] = v
     except (ValueError, IndexError, TypeError) as e:
-        raise type(e)(f"setitem: {e} (tensor of shape {self.data.shape})") from None
+        cls = IndexError if isinstance(e, IndexError) else TypeError if isinstance(e, TypeError) else ValueError
+        raise cls(f"setitem: {e} (tensor of shape {self.data.shape})") from None
     self._version += 1
 
 

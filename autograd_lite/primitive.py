@@ -77,7 +77,7 @@ def _forward_error(prim: Primitive, args: tuple, e: Exception) -> Exception:
     return type(e)(msg)
 
 
-def _broadcast_inputs(bcast, args: tuple, versions: list, shape: tuple) -> tuple:
+def _broadcast_inputs(bcast, args: tuple, shape: tuple) -> tuple:
     """Give each grad-requiring input of an elementwise op the output's shape.
 
     The one place where broadcasting meets the chain rule: an explicit
@@ -88,7 +88,6 @@ def _broadcast_inputs(bcast, args: tuple, versions: list, shape: tuple) -> tuple
     for i, a in enumerate(args):
         if isinstance(a, Tensor) and a.requires_grad and a.data.shape != shape:
             new[i] = bcast(a, shape)
-            versions[i] = 0
     return tuple(new)
 
 
@@ -116,18 +115,26 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
     state = _grad_state
 
     def wrapped(*args, **kwargs):
+        if not state.enabled:  # inside no_grad, and while the engine runs rules
+            try:
+                out = fn(*[a.data if isinstance(a, Tensor) else a for a in args], **kwargs)
+            except ShapeError:
+                raise
+            except (ValueError, TypeError, IndexError) as e:
+                raise _forward_error(prim, args, e) from None
+            return _make(out if type(out) is _ndarray else _asarray(out), None)
         datas = []
-        versions = []
         needs = False
+        touched = False  # any input already modified in place?
         for a in args:
             if isinstance(a, Tensor):
                 datas.append(a.data)
-                versions.append(a._version)
                 if a.requires_grad:
                     needs = True
+                if a._version:
+                    touched = True
             else:
                 datas.append(a)
-                versions.append(None)
         try:
             out = fn(*datas, **kwargs)
         except ShapeError:
@@ -136,16 +143,25 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
             raise _forward_error(prim, args, e) from None
         if type(out) is not _ndarray:
             out = _asarray(out)
-        if needs and state.enabled:
-            if elementwise:
-                args = _broadcast_inputs(_bcast[0], args, versions, out.shape)
-            return _make(out, Node(prim, args, kwargs, tuple(versions)))
-        return _make(out, None)
+        if not needs:
+            return _make(out, None)
+        if elementwise:
+            shape = out.shape
+            for a in args:
+                if isinstance(a, Tensor) and a.requires_grad and a.data.shape != shape:
+                    args = _broadcast_inputs(_bcast[0], args, shape)
+                    break
+        # Most inputs were never modified in place: record their versions only when
+        # one was (None stands for "all 0"), and share one empty kwargs dict.
+        versions = tuple(a._version if isinstance(a, Tensor) else 0 for a in args) if touched else None
+        return _make(out, Node(prim, args, kwargs or _NO_KWARGS, versions))
 
     functools.update_wrapper(wrapped, fn)
     wrapped.primitive = prim
     return wrapped
 
+
+_NO_KWARGS: dict = {}  # shared by every node called without keyword arguments; never written to
 
 # filled in by ops.py once broadcast_to exists (it is a primitive itself)
 _bcast = [None]

@@ -9,6 +9,8 @@ and methods are attached by :mod:`autograd_lite.ops`.
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 
 from . import config
@@ -415,6 +417,10 @@ def run_backward(roots, grad_outputs, retain_graph=False, create_graph=False, in
     _grad_state.enabled = bool(create_graph)
     leaf_grads = {}
     assigned = set()
+    # The engine makes no reference cycles, so the cyclic collector has nothing to
+    # find here; left on, it would rescan the whole (possibly huge) graph again and again.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
         for t in order:
             key = id(t)
@@ -435,6 +441,8 @@ def run_backward(roots, grad_outputs, retain_graph=False, create_graph=False, in
             _propagate(t, node, g, grads, leaf_grads, create_graph)
     finally:
         _grad_state.enabled = prev_mode
+        if gc_was_enabled:
+            gc.enable()
 
     # leaves: hooks see the total gradient of this backward, then it accumulates
     for key, (leaf, g) in leaf_grads.items():
@@ -482,21 +490,29 @@ def _propagate(t: Tensor, node, g: Tensor, grads: dict, leaf_grads: dict, create
     """Apply ``node``'s VJP rules to ``g`` and hand each input its contribution."""
     prim = node.prim
     inputs = node.inputs
-    for inp, ver in zip(inputs, node.versions):
-        if ver is not None and inp._version != ver:
+    versions = node.versions
+    for k, inp in enumerate(inputs):
+        if not isinstance(inp, Tensor):
+            continue
+        ver = 0 if versions is None else versions[k]
+        if inp._version != ver:
             raise RuntimeError(
                 f"backward: a tensor saved by '{prim.name}' (shape {inp.data.shape}) was modified in place "
                 f"after the operation ran (version {inp._version}, expected {ver}); its old value is gone. "
                 f"Use an out-of-place operation (x = x + y) or clone it before changing it."
             )
     targs = None
+    rules = prim.vjps
     for i, inp in enumerate(inputs):
         if not (isinstance(inp, Tensor) and inp.requires_grad):
-            continue
+            continue  # no work for inputs that need no gradient
         if targs is None:
             dt = t.data.dtype
             targs = [a if isinstance(a, Tensor) else _wrap_const(a, dt) for a in inputs]
-        contrib = prim.vjp(i, g, t, targs, node.kwargs)
+        if rules is not None and i < len(rules) and rules[i] is not None:
+            contrib = rules[i](g, t, *targs, **node.kwargs)
+        else:
+            contrib = prim.vjp(i, g, t, targs, node.kwargs)
         if contrib is None:
             continue
         if not isinstance(contrib, Tensor):
