@@ -77,11 +77,12 @@ from .ops import (
 )
 from .primitive import Primitive, ShapeError, defvjp, defvjp_argnum, primitive
 from .tensor import Tensor
+from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
 
 __version__ = "0.1.0"
 
 # Subpackages that pull in optional dependencies load on first use.
-_LAZY = {"testing", "functional", "transforms", "viz"}
+_LAZY = {"testing", "functional", "viz"}
 
 
 def __getattr__(name: str):
@@ -91,75 +92,16 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "Tensor",
-    "tensor",
-    "Node",
-    "Primitive",
-    "ShapeError",
-    "primitive",
-    "defvjp",
-    "defvjp_argnum",
-    "no_grad",
-    "enable_grad",
-    "set_grad_enabled",
-    "is_grad_enabled",
-    "manual_seed",
-    "get_rng",
-    "set_default_dtype",
-    "get_default_dtype",
-    "zeros",
-    "ones",
-    "full",
-    "zeros_like",
-    "ones_like",
-    "arange",
-    "linspace",
-    "eye",
-    "rand",
-    "randn",
-    "randint",
-    "add",
-    "sub",
-    "mul",
-    "div",
-    "power",
-    "neg",
-    "abs",
-    "exp",
-    "log",
-    "sqrt",
-    "sin",
-    "cos",
-    "tanh",
-    "sigmoid",
-    "relu",
-    "clip",
-    "maximum",
-    "minimum",
-    "where",
-    "sign",
-    "isfinite",
-    "astype",
-    "sum",
-    "mean",
-    "var",
-    "std",
-    "max",
-    "min",
-    "argmax",
-    "argmin",
-    "logsumexp",
-    "reshape",
-    "transpose",
-    "swapaxes",
-    "squeeze",
-    "expand_dims",
-    "flatten",
-    "broadcast_to",
-    "getitem",
-    "concatenate",
-    "stack",
-    "matmul",
-    "dot",
-]
+    "Tensor", "tensor", "Node", "Primitive", "ShapeError",
+    "primitive", "defvjp", "defvjp_argnum",
+    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "manual_seed", "get_rng", "set_default_dtype", "get_default_dtype",
+    "zeros", "ones", "full", "zeros_like", "ones_like", "arange", "linspace", "eye", "rand", "randn", "randint",
+    "add", "sub", "mul", "div", "power", "neg", "abs", "exp", "log", "sqrt", "sin", "cos", "tanh",
+    "sigmoid", "relu", "clip", "maximum", "minimum", "where", "sign", "isfinite", "astype",
+    "sum", "mean", "var", "std", "max", "min", "argmax", "argmin", "logsumexp",
+    "reshape", "transpose", "swapaxes", "squeeze", "expand_dims", "flatten", "broadcast_to", "getitem",
+    "concatenate", "stack", "matmul", "dot",
+    "grad", "value_and_grad", "jacobian", "hessian", "vjp", "jvp",
+]  # fmt: skip
 del _ops, _numpy_interop

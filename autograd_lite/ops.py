@@ -216,6 +216,20 @@ def where(cond, x, y) -> Tensor:
 
 
 # -------------------------------------------------------- elementwise unary
+@primitive(name="alias")
+def alias(x):
+    """The identity as a graph node: a distinct tensor with the same value.
+
+    The function transforms differentiate with respect to an alias of an
+    argument that is already part of a graph, so an outer transform's
+    gradients never mix with an inner one's.
+    """
+    return x.view()
+
+
+defvjp(alias, lambda g, out, x: g)
+
+
 @primitive(name="neg")
 def neg(x):
     return np.negative(x)
