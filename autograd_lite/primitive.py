@@ -35,11 +35,12 @@ class ShapeError(ValueError):
 class Primitive:
     """The record behind a primitive: its name, forward function and VJP rules."""
 
-    __slots__ = ("name", "fn", "vjps", "argnum_vjp", "elementwise")
+    __slots__ = ("name", "fn", "vjps", "argnum_vjp", "elementwise", "apply")
 
     def __init__(self, name: str, fn, elementwise: bool) -> None:
         self.name = name
         self.fn = fn
+        self.apply = None  # the Tensor-level function (set by @primitive), to re-run one node
         self.vjps = None
         self.argnum_vjp = None
         self.elementwise = elementwise
@@ -158,6 +159,7 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
 
     functools.update_wrapper(wrapped, fn)
     wrapped.primitive = prim
+    prim.apply = wrapped
     return wrapped
 
 

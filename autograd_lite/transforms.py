@@ -20,7 +20,7 @@ import numpy as np
 
 from .graph import enable_grad, is_grad_enabled
 from .ops import alias, reshape, stack
-from .tensor import Tensor, _make, run_backward
+from .tensor import Tensor, _make, _topo_order, run_backward
 
 
 def _float_array(x, name: str) -> np.ndarray:
@@ -32,9 +32,9 @@ def _float_array(x, name: str) -> np.ndarray:
     return arr
 
 
-def _wrap_arg(x, name: str) -> Tensor:
+def _wrap_arg(x, name: str, outer: bool) -> Tensor:
     if isinstance(x, Tensor):
-        if x.requires_grad and is_grad_enabled():
+        if x.requires_grad and outer:
             return alias(x)  # stays connected to the outer graph
         if x.data.dtype.kind not in "fc":
             raise TypeError(
@@ -53,12 +53,12 @@ def _argnums(argnums, nargs: int, name: str) -> tuple:
     return tuple(n % nargs for n in nums)
 
 
-def _prepare(args: tuple, argnums, name: str) -> tuple[list, tuple, list]:
+def _prepare(args: tuple, argnums, name: str, outer: bool) -> tuple[list, tuple, list]:
     nums = _argnums(argnums, len(args), name)
     call = list(args)
     wrt = []
     for n in nums:
-        call[n] = _wrap_arg(args[n], name)
+        call[n] = _wrap_arg(args[n], name, outer)
         wrt.append(call[n])
     return call, nums, wrt
 
@@ -67,7 +67,27 @@ def _zeros_for(t: Tensor) -> Tensor:
     return _make(np.zeros_like(t.data), None)
 
 
-def _backward_to(outputs: list, cotangents: list, wrt: list) -> list:
+def _needs_recording(outputs: list, wrt: list) -> bool:
+    """Should the backward pass be recorded, for an outer transform or backward() to use?
+
+    Only if the caller records (grad mode on outside the transform) and the
+    graph behind ``outputs`` reaches a tensor requiring grad other than the
+    fresh leaves made for ``wrt``: an argument that came from an outer
+    graph, or a tensor captured by ``f``. Otherwise the gradients are
+    returned as plain tensors.
+    """
+    fresh = {id(w) for w in wrt if w.grad_fn is None}
+    roots = [o for o in outputs if isinstance(o, Tensor) and o.requires_grad]
+    if any(o.grad_fn is None and id(o) not in fresh for o in roots):
+        return True
+    for t in _topo_order(roots):
+        for a in t.grad_fn.inputs:
+            if isinstance(a, Tensor) and a.requires_grad and a.grad_fn is None and id(a) not in fresh:
+                return True
+    return False
+
+
+def _backward_to(outputs: list, cotangents: list, wrt: list, create_graph: bool) -> list:
     """Gradients of ``sum(outputs * cotangents)`` with respect to ``wrt`` (zeros where unconnected)."""
     pairs = [(o, c) for o, c in zip(outputs, cotangents) if isinstance(o, Tensor) and o.requires_grad]
     if not pairs:
@@ -76,7 +96,7 @@ def _backward_to(outputs: list, cotangents: list, wrt: list) -> list:
         [p[0] for p in pairs],
         [p[1] for p in pairs],
         retain_graph=True,
-        create_graph=is_grad_enabled(),
+        create_graph=create_graph,
         inputs=wrt,
     )
     return [g if g is not None else _zeros_for(w) for g, w in zip(grads, wrt)]
@@ -109,10 +129,13 @@ def value_and_grad(f, argnums=0):
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
-        call, _, wrt = _prepare(args, argnums, "value_and_grad")
-        out = _scalar_output(f(*call, **kwargs), "value_and_grad")
-        seed = np.ones_like(out.data)
-        return out, _pack(_backward_to([out], [seed], wrt), argnums)
+        outer = is_grad_enabled()
+        with enable_grad():  # a transform differentiates even inside no_grad
+            call, _, wrt = _prepare(args, argnums, "value_and_grad", outer)
+            out = _scalar_output(f(*call, **kwargs), "value_and_grad")
+            record = outer and _needs_recording([out], wrt)
+            grads = _backward_to([out], [np.ones_like(out.data)], wrt, record)
+        return (out if record else out.detach()), _pack(grads, argnums)
 
     return wrapper
 
@@ -149,16 +172,19 @@ def jacobian(f, argnums=0):
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
-        call, _, wrt = _prepare(args, argnums, "jacobian")
-        out = f(*call, **kwargs)
-        if not isinstance(out, Tensor):
-            out = Tensor(np.asarray(out, dtype=np.float64))
-        rows = [[] for _ in wrt]
-        for j in range(out.data.size):
-            seed = np.zeros(out.data.shape, dtype=out.data.dtype)
-            seed.reshape(-1)[j] = 1
-            for k, g in enumerate(_backward_to([out], [seed], wrt)):
-                rows[k].append(g)
+        outer = is_grad_enabled()
+        with enable_grad():
+            call, _, wrt = _prepare(args, argnums, "jacobian", outer)
+            out = f(*call, **kwargs)
+            if not isinstance(out, Tensor):
+                out = Tensor(np.asarray(out, dtype=np.float64))
+            rows = [[] for _ in wrt]
+            record = outer and _needs_recording([out], wrt)
+            for j in range(out.data.size):
+                seed = np.zeros(out.data.shape, dtype=out.data.dtype)
+                seed.reshape(-1)[j] = 1
+                for k, g in enumerate(_backward_to([out], [seed], wrt, record)):
+                    rows[k].append(g)
         jacs = []
         for k, w in enumerate(wrt):
             shape = out.data.shape + w.data.shape
@@ -193,18 +219,24 @@ def vjp(f, *primals):
     >>> [g.tolist() for g in back(ag.tensor([1.0, 10.0]))]
     [[3.0, 40.0], [1.0, 20.0]]
     """
-    wrt = [_wrap_arg(p, "vjp") for p in primals]
-    out = f(*wrt)
+    outer = is_grad_enabled()
+    with enable_grad():
+        wrt = [_wrap_arg(p, "vjp", outer) for p in primals]
+        out = f(*wrt)
     if not isinstance(out, Tensor):
         out = Tensor(np.asarray(out, dtype=np.float64))
+    reaches_outer = outer and _needs_recording([out], wrt)
 
     def vjp_fn(cotangent):
         ct = cotangent if isinstance(cotangent, Tensor) else np.asarray(cotangent, dtype=out.data.dtype)
         shape = ct.data.shape if isinstance(ct, Tensor) else ct.shape
         if shape != out.data.shape:
             raise ValueError(f"vjp: the cotangent has shape {shape}, but the output has shape {out.data.shape}")
-        return tuple(_backward_to([out], [ct], wrt))
+        on = is_grad_enabled()
+        record = on and (reaches_outer or (isinstance(ct, Tensor) and ct.requires_grad))
+        return tuple(_backward_to([out], [ct], wrt, record))
 
+    vjp_fn.wrt = wrt
     return out, vjp_fn
 
 
@@ -230,9 +262,10 @@ def jvp(f, primals, tangents):
         if tarr.shape != pshape:
             raise ValueError(f"jvp: a tangent has shape {tarr.shape}, but its primal has shape {pshape}")
         tans.append(t)
-    outer = is_grad_enabled()  # record the result only if the caller is recording
+    outer = is_grad_enabled()
+    out, vjp_fn = vjp(f, *primals)
     with enable_grad():
-        out, vjp_fn = vjp(f, *primals)
+        record = outer and _needs_recording([out], vjp_fn.wrt)
         u = Tensor(np.zeros_like(out.data), requires_grad=True)  # a dummy cotangent
         grads = vjp_fn(u)  # linear in u: J^T u
         total = None
@@ -242,5 +275,7 @@ def jvp(f, primals, tangents):
                 total = term if total is None else total + term
         if total is None:
             return out, _make(np.zeros_like(out.data), None)
-        (jv,) = run_backward([total], [None], retain_graph=True, create_graph=outer, inputs=[u])
+        (jv,) = run_backward([total], [None], retain_graph=True, create_graph=record, inputs=[u])
+    if not record:
+        out = out.detach()
     return out, jv if jv is not None else _make(np.zeros_like(out.data), None)

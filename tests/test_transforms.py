@@ -125,3 +125,16 @@ def test_hessian_composes_from_grad(n):
     x = np.linspace(-1, 1, n)
     H = ag.hessian(lambda v: (v.sin() * v).sum())(x)
     np.testing.assert_allclose(H.data, np.diag(2 * np.cos(x) - x * np.sin(x)), atol=1e-12)
+
+
+def test_results_are_plain_unless_an_outer_graph_needs_them():
+    g = ag.grad(lambda x: x**3)(2.0)
+    assert g.item() == 12.0 and g.grad_fn is None and not g.requires_grad
+    w = ag.tensor(3.0, requires_grad=True)  # captured by f: the result must stay differentiable in w
+    gw = ag.grad(lambda x: x * x * w)(2.0)
+    assert gw.requires_grad
+    gw.backward()
+    assert w.grad.item() == 4.0  # d/dw (2 x w) at x = 2
+    with ag.no_grad():  # a transform still differentiates; its result is just not recorded
+        inside = ag.grad(lambda x: x * x * w)(2.0)
+    assert inside.item() == 12.0 and not inside.requires_grad

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import importlib as _importlib
 
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
+from .gradcheck import GradcheckError, check_grads, gradcheck, gradgradcheck, numerical_grad
 
-__all__ = ["GradcheckError", "gradcheck", "gradgradcheck", "numerical_grad", "strategies"]
+__all__ = ["GradcheckError", "check_grads", "gradcheck", "gradgradcheck", "numerical_grad", "strategies"]
 
 
 def __getattr__(name: str):

@@ -97,3 +97,28 @@ def tensors(
         elements = floats(min_value, max_value, avoid=avoid, margin=margin, width=width)
     arr = draw(hnp.arrays(dt, shape, elements=elements))
     return Tensor(arr, requires_grad=requires_grad and dt.kind == "f")
+
+
+def grad_property(f, *inputs, order: int = 2, max_examples: int = 25, **tolerances):
+    """Turn ``f`` into a ready pytest property test of its first (and second) derivatives.
+
+    Each of ``inputs`` is a strategy drawing one argument of ``f`` (for
+    example :func:`tensors`). The returned function, collected by pytest
+    when bound to a ``test_`` name, draws arguments and runs
+    :func:`autograd_lite.testing.check_grads` on them.
+
+    >>> import autograd_lite as ag
+    >>> test_softplus = grad_property(lambda x: (x.exp() + 1).log(), tensors(shape=(3,)))
+    >>> test_softplus()
+    """
+    from hypothesis import given, settings
+
+    from .gradcheck import check_grads
+
+    @settings(max_examples=max_examples, deadline=None)
+    @given(st.tuples(*inputs))
+    def test(args):
+        check_grads(f, *args, order=order, **tolerances)
+
+    test.__name__ = f"test_grads_of_{getattr(f, '__name__', 'f')}"
+    return test
