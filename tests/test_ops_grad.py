@@ -17,7 +17,7 @@ from hypothesis.extra import numpy as hnp
 
 import autograd_lite as ag
 from autograd_lite.testing import check_grads
-from autograd_lite.testing.strategies import broadcastable_shapes, floats, shapes, tensors
+from autograd_lite.testing.strategies import broadcastable_shapes, floats, grad_property, shapes, tensors
 
 SIDE = 3  # every axis has 1 to SIDE elements
 DIMS = 3
@@ -249,12 +249,9 @@ UNARY = {
 
 
 @pytest.mark.parametrize("name", list(UNARY))
-@fast
-@given(data=st.data())
-def test_unary(name, data):
+def test_unary(name):
     f, npf, kw = UNARY[name]
-    t = data.draw(small_tensors(**kw), label="t")
-    check(f, t, expected=npf(t.data))
+    grad_property(f, small_tensors(**kw), reference=npf, max_examples=25)()
 
 
 def test_unary_closed_forms():

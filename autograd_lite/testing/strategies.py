@@ -99,13 +99,14 @@ def tensors(
     return Tensor(arr, requires_grad=requires_grad and dt.kind == "f")
 
 
-def grad_property(f, *inputs, order: int = 2, max_examples: int = 25, **tolerances):
+def grad_property(f, *inputs, order: int = 2, reference=None, max_examples: int = 25, **tolerances):
     """Turn ``f`` into a ready pytest property test of its first (and second) derivatives.
 
     Each of ``inputs`` is a strategy drawing one argument of ``f`` (for
     example :func:`tensors`). The returned function, collected by pytest
     when bound to a ``test_`` name, draws arguments and runs
-    :func:`autograd_lite.testing.check_grads` on them.
+    :func:`autograd_lite.testing.check_grads` on them. ``reference``, a
+    NumPy function of the same arguments' arrays, also checks the value.
 
     >>> import autograd_lite as ag
     >>> test_softplus = grad_property(lambda x: (x.exp() + 1).log(), tensors(shape=(3,)))
@@ -118,7 +119,10 @@ def grad_property(f, *inputs, order: int = 2, max_examples: int = 25, **toleranc
     @settings(max_examples=max_examples, deadline=None)
     @given(st.tuples(*inputs))
     def test(args):
-        check_grads(f, *args, order=order, **tolerances)
+        expected = None
+        if reference is not None:
+            expected = reference(*[a.data if isinstance(a, Tensor) else a for a in args])
+        check_grads(f, *args, order=order, expected=expected, **tolerances)
 
     test.__name__ = f"test_grads_of_{getattr(f, '__name__', 'f')}"
     return test
