@@ -15,11 +15,13 @@ import math
 import numpy as np
 
 from . import primitive as _primitive_mod
+from . import special as _special
 from .graph import _grad_state
 from .primitive import ShapeError, defvjp, defvjp_argnum, primitive
 from .tensor import Tensor, _make
 
 _ndarray = np.ndarray
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
 def _const(arr) -> Tensor:
@@ -252,6 +254,35 @@ def log(x):
 
 
 defvjp(log, lambda g, out, x: g / x)
+
+
+@primitive(name="expm1")
+def expm1(x):
+    return np.expm1(x)
+
+
+defvjp(expm1, lambda g, out, x: g * (out + 1.0))
+
+
+@primitive(name="log1p")
+def log1p(x):
+    return np.log1p(x)
+
+
+defvjp(log1p, lambda g, out, x: g / (1.0 + x))
+
+
+@primitive(name="erf")
+def erf(x):
+    return _special.erf(x)
+
+
+def _erf_vjp(g, out, x):
+    xc = clip(x, -30.0, 30.0)  # exp(-x^2) is 0 beyond 30 anyway; x * x would overflow near 1e154
+    return g * (_TWO_OVER_SQRT_PI * exp(-(xc * xc)))
+
+
+defvjp(erf, _erf_vjp)
 
 
 @primitive(name="sqrt")
@@ -960,7 +991,10 @@ _METHODS = {
     "__setitem__": _setitem,
     "abs": abs,
     "exp": exp,
+    "expm1": expm1,
     "log": log,
+    "log1p": log1p,
+    "erf": erf,
     "sqrt": sqrt,
     "sin": sin,
     "cos": cos,

@@ -28,3 +28,11 @@ def test_xor_learns_and_matches_hand_written_backprop(capsys):
 def test_every_example_has_a_docstring_and_main(path):
     src = path.read_text()
     assert src.lstrip().startswith('"""') and "def main" in src
+
+
+def test_activations_plot_and_closed_forms(tmp_path, capsys):
+    data = load("activations").main(["--out", str(tmp_path)])
+    assert (tmp_path / "activations.png").stat().st_size > 10_000
+    out = capsys.readouterr().out
+    assert "sigmoid           24% of the range" in out and "leaky_relu (0.1)  nowhere" in out
+    assert set(data) >= {"sigmoid", "tanh", "relu", "gelu", "softplus", "silu"}
