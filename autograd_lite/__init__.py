@@ -18,6 +18,7 @@ from .config import get_default_dtype, get_rng, manual_seed, set_default_dtype
 from .creation import (
     arange,
     eye,
+    from_numpy,
     full,
     linspace,
     ones,
@@ -38,6 +39,7 @@ from .ops import (
     astype,
     broadcast_to,
     clip,
+    clone,
     concatenate,
     cos,
     div,
@@ -95,7 +97,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "Tensor", "tensor", "Node", "Primitive", "ShapeError",
+    "Tensor", "tensor", "from_numpy", "Node", "Primitive", "ShapeError",
     "primitive", "defvjp", "defvjp_argnum",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "manual_seed", "get_rng", "set_default_dtype", "get_default_dtype",
@@ -105,7 +107,7 @@ __all__ = [
     "sigmoid", "relu", "clip", "maximum", "minimum", "where", "sign", "isfinite", "astype",
     "sum", "mean", "var", "std", "max", "min", "argmax", "argmin", "logsumexp",
     "reshape", "transpose", "swapaxes", "squeeze", "expand_dims", "flatten", "broadcast_to", "getitem",
-    "concatenate", "stack", "matmul", "dot",
+    "concatenate", "stack", "matmul", "dot", "clone",
     "grad", "value_and_grad", "jacobian", "hessian", "vjp", "jvp",
 ]  # fmt: skip
 del _ops, _numpy_interop

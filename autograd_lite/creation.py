@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import config
-from .tensor import Tensor, _check_float
+from .tensor import Tensor, _check_float, _make
 
 
 def _shape(shape, op: str) -> tuple:
@@ -42,6 +42,23 @@ def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
     dtype('float64')
     """
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def from_numpy(arr: np.ndarray, requires_grad: bool = False) -> Tensor:
+    """A tensor sharing ``arr``'s memory (``ag.tensor`` copies; this does not).
+
+    >>> import autograd_lite as ag, numpy as np
+    >>> a = np.zeros(2); t = ag.from_numpy(a); a[0] = 5.0
+    >>> t
+    tensor([5., 0.])
+    """
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"from_numpy: expected a NumPy array, got {type(arr).__name__}")
+    t = _make(arr, None)
+    if requires_grad:
+        _check_float(arr, "from_numpy(requires_grad=True)")
+        t.requires_grad = True
+    return t
 
 
 def zeros(*shape, requires_grad: bool = False, dtype=None) -> Tensor:

@@ -10,7 +10,11 @@ counting as soon as its root is dropped.
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
+import weakref
+
+import numpy as np
 
 
 class _GradState(threading.local):
@@ -31,6 +35,39 @@ def is_grad_enabled() -> bool:
     False
     """
     return _grad_state.enabled
+
+
+def _with_mode(fn, mode: bool):
+    """Wrap ``fn`` so it runs with grad mode ``mode``; a generator gets it around each step."""
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def gen_wrapper(*args, **kwargs):
+            gen = fn(*args, **kwargs)
+            sent = None
+            while True:
+                prev = _grad_state.enabled
+                _grad_state.enabled = mode
+                try:
+                    item = gen.send(sent)
+                except StopIteration as stop:
+                    return stop.value
+                finally:
+                    _grad_state.enabled = prev
+                sent = yield item
+
+        return gen_wrapper
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        prev = _grad_state.enabled
+        _grad_state.enabled = mode
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _grad_state.enabled = prev
+
+    return wrapper
 
 
 class set_grad_enabled:
@@ -54,19 +91,8 @@ class set_grad_enabled:
         _grad_state.enabled = self._prev
 
     def __call__(self, fn):
-        mode = self._mode
         _grad_state.enabled = self._prev  # used as a decorator: undo the call-time switch
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            prev = _grad_state.enabled
-            _grad_state.enabled = mode
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                _grad_state.enabled = prev
-
-        return wrapper
+        return _with_mode(fn, self._mode)
 
 
 class _GradMode:
@@ -84,18 +110,7 @@ class _GradMode:
         _grad_state.enabled = self._prev
 
     def __call__(self, fn):
-        mode = self._mode
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            prev = _grad_state.enabled
-            _grad_state.enabled = mode
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                _grad_state.enabled = prev
-
-        return wrapper
+        return _with_mode(fn, self._mode)
 
 
 class no_grad(_GradMode):
@@ -125,23 +140,59 @@ class enable_grad(_GradMode):
     _mode = True
 
 
+# ------------------------------------------------------------ in-place log
+# In-place operations bump a global epoch and note which memory they wrote
+# to (the array that owns it, so views and detached tensors share the note).
+# A node remembers the epoch it was made in; backward refuses a node whose
+# inputs or output were written to since. Nothing is recorded per operation
+# but one integer, and nothing is looked up unless an in-place write happened.
+_inplace_epoch = [0]
+_modified: dict = {}  # id(owner array) -> (epoch, weakref to the owner)
+
+
+def _memory_owner(arr: np.ndarray) -> np.ndarray:
+    while isinstance(arr.base, np.ndarray):
+        arr = arr.base
+    return arr
+
+
+def mark_modified(arr: np.ndarray) -> None:
+    """Record that ``arr``'s memory was written in place (called by in-place ops)."""
+    _inplace_epoch[0] += 1
+    owner = _memory_owner(arr)
+    key = id(owner)
+
+    def forget(ref, key=key):
+        entry = _modified.get(key)
+        if entry is not None and entry[1] is ref:
+            del _modified[key]
+
+    _modified[key] = (_inplace_epoch[0], weakref.ref(owner, forget))
+
+
+def modified_since(arr: np.ndarray, epoch: int) -> bool:
+    """Was ``arr``'s memory written in place after ``epoch``?"""
+    owner = _memory_owner(arr)
+    entry = _modified.get(id(owner))
+    return entry is not None and entry[0] > epoch and entry[1]() is owner
+
+
 class Node:
     """One recorded operation: which primitive ran, on which inputs.
 
     ``inputs`` holds the operation's positional arguments as they were given
     (tensors, or constants such as Python numbers and arrays); ``kwargs``
-    holds its keyword arguments. ``versions`` remembers each tensor input's
-    in-place version (``None`` when all were 0, the common case) so that
-    backward can refuse a graph whose saved values were overwritten.
+    holds its keyword arguments. ``epoch`` is the in-place epoch when it ran,
+    so that backward can refuse a graph whose saved values were overwritten.
     """
 
-    __slots__ = ("prim", "inputs", "kwargs", "versions", "consumed")
+    __slots__ = ("prim", "inputs", "kwargs", "epoch", "consumed")
 
-    def __init__(self, prim, inputs: tuple, kwargs: dict, versions: tuple) -> None:
+    def __init__(self, prim, inputs: tuple, kwargs: dict, epoch: int) -> None:
         self.prim = prim
         self.inputs = inputs
         self.kwargs = kwargs
-        self.versions = versions
+        self.epoch = epoch
         self.consumed = False
 
     @property

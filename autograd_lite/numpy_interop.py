@@ -117,7 +117,7 @@ def _array_function(self, func, types, args, kwargs):
             if _needs_grad(_flat(args, kwargs)):
                 raise
     result = func(*_plain(args), **{k: _plain(v) for k, v in kwargs.items()})
-    floating = isinstance(result, np.ndarray) and result.dtype.kind in "fc"
+    floating = isinstance(result, (np.ndarray, np.generic)) and result.dtype.kind in "fc"
     if floating and _needs_grad(_flat(args, kwargs)):
         raise TypeError(
             f"np.{func.__name__} has no gradient rule in autograd_lite, so its result would silently lose the "

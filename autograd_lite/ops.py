@@ -14,9 +14,10 @@ import math
 
 import numpy as np
 
+from . import config
 from . import primitive as _primitive_mod
 from . import special as _special
-from .graph import _grad_state
+from .graph import _grad_state, mark_modified
 from .primitive import ShapeError, defvjp, defvjp_argnum, primitive
 from .tensor import Tensor, _make
 
@@ -214,7 +215,10 @@ def where(cond, x, y) -> Tensor:
     c = cond.data if isinstance(cond, Tensor) else cond
     if not isinstance(c, _ndarray) or c.dtype != np.bool_:
         c = np.asarray(c, dtype=bool)
-    return _where(c, x, y)
+    out = _where(c, x, y)
+    if isinstance(x, (int, float)) and isinstance(y, (int, float)) and out.data.dtype.kind in "iuf":
+        out = _const(out.data.astype(config._state["dtype"]))  # two Python numbers: the default dtype
+    return out
 
 
 # -------------------------------------------------------- elementwise unary
@@ -395,6 +399,20 @@ def _nondiff(npfn, name):
     return f
 
 
+def _bitwise(npfn, name):
+    f = _nondiff(npfn, name)
+
+    def op(x, y):
+        for v in (x, y):
+            dt = v.data.dtype if isinstance(v, Tensor) else np.asarray(v).dtype
+            if dt.kind not in "biu":
+                raise TypeError(f"{name}: expected boolean or integer tensors, got dtype {dt}")
+        return f(x, y)
+
+    op.__name__ = name
+    return op
+
+
 lt = _nondiff(np.less, "lt")
 le = _nondiff(np.less_equal, "le")
 gt = _nondiff(np.greater, "gt")
@@ -403,6 +421,65 @@ eq = _nondiff(np.equal, "eq")
 ne = _nondiff(np.not_equal, "ne")
 logical_and = _nondiff(np.logical_and, "logical_and")
 logical_or = _nondiff(np.logical_or, "logical_or")
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
+
+
+def invert(x) -> Tensor:
+    """Elementwise NOT of a boolean tensor (bitwise NOT of an integer one); ``~t``.
+
+    >>> import autograd_lite as ag
+    >>> ~(ag.tensor([1.0, -1.0]) > 0)
+    tensor([False,  True])
+    """
+    a = _t(x).data
+    if a.dtype.kind not in "biu":
+        raise TypeError(f"invert: ~ needs a boolean or integer tensor, got dtype {a.dtype}")
+    return _const(np.invert(a))
+
+
+def floor_divide(x, y) -> Tensor:
+    """``x // y``, elementwise; its result is piecewise constant, so it carries no gradient.
+
+    >>> import autograd_lite as ag
+    >>> ag.arange(5) // 2
+    tensor([0, 0, 1, 1, 2])
+    """
+    for v in (x, y):
+        if isinstance(v, Tensor) and v.requires_grad and _grad_state.enabled:
+            raise TypeError(
+                "floor_divide: // has zero gradient almost everywhere and would silently cut the graph; "
+                "apply it to .detach()ed tensors"
+            )
+    return _nondiff(np.floor_divide, "floor_divide")(x, y)
+
+
+def remainder(x, y) -> Tensor:
+    """``x % y`` (sign of ``y``, as NumPy); differentiable: ``x - floor(x / y) * y``.
+
+    >>> import autograd_lite as ag
+    >>> ag.tensor([5.5, -1.0]) % 2.0
+    tensor([1.5, 1. ])
+    """
+    a = x.data if isinstance(x, Tensor) else x
+    b = y.data if isinstance(y, Tensor) else y
+    return x - _const(np.floor_divide(a, b)) * y
+
+
+@primitive(name="clone")
+def clone(x):
+    """A copy that owns its memory and stays in the graph (gradient passes through).
+
+    >>> import autograd_lite as ag
+    >>> x = ag.ones(2, requires_grad=True)
+    >>> c = x.clone(); c.grad_fn.name
+    'clone'
+    """
+    return np.array(x, copy=True)
+
+
+defvjp(clone, lambda g, out, x: g)
 
 
 def sign(x) -> Tensor:
@@ -427,10 +504,7 @@ def argmax(x, axis=None, keepdims: bool = False) -> Tensor:
     >>> ag.tensor([[1.0, 5.0], [7.0, 2.0]]).argmax(axis=1)
     tensor([1, 0])
     """
-    a = _t(x).data
-    if axis is not None:
-        axis = _axes(axis, a.ndim, "argmax")[0]
-    return _const(np.asarray(np.argmax(a, axis=axis, keepdims=keepdims)))
+    return _arg_extreme(np.argmax, x, axis, keepdims, "argmax")
 
 
 def argmin(x, axis=None, keepdims: bool = False) -> Tensor:
@@ -440,10 +514,17 @@ def argmin(x, axis=None, keepdims: bool = False) -> Tensor:
     >>> ag.tensor([3.0, 1.0, 2.0]).argmin().item()
     1
     """
+    return _arg_extreme(np.argmin, x, axis, keepdims, "argmin")
+
+
+def _arg_extreme(npfn, x, axis, keepdims: bool, op: str) -> Tensor:
     a = _t(x).data
     if axis is not None:
-        axis = _axes(axis, a.ndim, "argmin")[0]
-    return _const(np.asarray(np.argmin(a, axis=axis, keepdims=keepdims)))
+        axis = _axes(axis, a.ndim, op)[0]
+    try:
+        return _const(np.asarray(npfn(a, axis=axis, keepdims=keepdims)))
+    except ValueError as e:
+        raise ShapeError(f"{op}: {e} (tensor of shape {a.shape})") from None
 
 
 # ------------------------------------------------------------- reductions
@@ -524,14 +605,29 @@ def std(x, axis=None, keepdims: bool = False, ddof: int = 0) -> Tensor:
     >>> ag.tensor([1.0, 3.0]).std().item()
     1.0
     """
-    return sqrt(var(x, axis=axis, keepdims=keepdims, ddof=ddof))
+    return _std_sqrt(var(x, axis=axis, keepdims=keepdims, ddof=ddof))
+
+
+@primitive(name="sqrt")
+def _std_sqrt(v):
+    return np.sqrt(v)
+
+
+def _std_sqrt_vjp(g, out, v):
+    # A constant slice has std 0, where sqrt's slope is infinite but var's is 0: its
+    # gradient is 0 (as in PyTorch), not inf * 0 = NaN.
+    pos = out.data > 0
+    return where(pos, g / (2.0 * where(pos, out, 1.0)), 0.0)
+
+
+defvjp(_std_sqrt, _std_sqrt_vjp)
 
 
 def _extreme_vjp(g, out, x, axis=None, keepdims=False):
     if not keepdims:
         g = _unreduce(g, axis, x.data.ndim)
         out = _unreduce(out, axis, x.data.ndim)
-    hit = x.data == out.data
+    hit = (x.data == out.data) | (np.isnan(x.data) & np.isnan(out.data))  # a NaN maximum is "hit" too
     count = np.sum(hit, axis=axis, keepdims=True)
     return g * _const((hit / count).astype(g.data.dtype, copy=False))  # ties share evenly
 
@@ -558,8 +654,6 @@ def max(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the Num
     tensor([5., 7.])
     """
     x = _t(x)
-    if x.data.size == 0:
-        raise ShapeError(f"max: cannot reduce an empty tensor (shape {x.data.shape})")
     return _max(x, axis=_axes(axis, x.data.ndim, "max"), keepdims=bool(keepdims))
 
 
@@ -571,8 +665,6 @@ def min(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the Num
     1.0
     """
     x = _t(x)
-    if x.data.size == 0:
-        raise ShapeError(f"min: cannot reduce an empty tensor (shape {x.data.shape})")
     return _min(x, axis=_axes(axis, x.data.ndim, "min"), keepdims=bool(keepdims))
 
 
@@ -585,6 +677,8 @@ def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
     """
     x = _t(x)
     ax = _axes(axis, x.data.ndim, "logsumexp")
+    if _count(x.data.shape, ax) == 0:
+        raise ShapeError(f"logsumexp: cannot reduce over an empty axis (shape {x.data.shape}, axis {axis})")
     m = np.max(x.data, axis=ax, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0).astype(x.data.dtype, copy=False)  # a constant shift
     out = log(_sum(exp(x - m), axis=ax, keepdims=True)) + m
@@ -931,7 +1025,7 @@ def _inplace(f, ufunc, name):
                 f"in-place {name}=: {e} (tensor of shape {self.data.shape} and dtype {self.data.dtype}, "
                 f"operand of shape {np.shape(o)})"
             ) from None
-        self._version += 1
+        mark_modified(self.data)  # a graph that saved this memory must not use it now
         return self
 
     return method
@@ -951,10 +1045,16 @@ def _setitem(self, index, value):
     except (ValueError, IndexError, TypeError) as e:
         cls = IndexError if isinstance(e, IndexError) else TypeError if isinstance(e, TypeError) else ValueError
         raise cls(f"setitem: {e} (tensor of shape {self.data.shape})") from None
-    self._version += 1
+    mark_modified(self.data)
 
 
 def _pos(self):
+    return self
+
+
+def _zero_(self):
+    """Fill with zeros in place (``t.grad.zero_()``); same rules as other in-place ops."""
+    _setitem(self, Ellipsis, 0)
     return self
 
 
@@ -980,8 +1080,19 @@ _METHODS = {
     "__ge__": ge,
     "__eq__": eq,
     "__ne__": ne,
-    "__and__": logical_and,
-    "__or__": logical_or,
+    "__and__": bitwise_and,
+    "__rand__": _swap(bitwise_and),
+    "__or__": bitwise_or,
+    "__ror__": _swap(bitwise_or),
+    "__xor__": bitwise_xor,
+    "__rxor__": _swap(bitwise_xor),
+    "__invert__": invert,
+    "__floordiv__": floor_divide,
+    "__rfloordiv__": _swap(floor_divide),
+    "__mod__": remainder,
+    "__rmod__": _swap(remainder),
+    "clone": clone,
+    "zero_": _zero_,
     "__iadd__": _inplace(add, np.add, "+"),
     "__isub__": _inplace(sub, np.subtract, "-"),
     "__imul__": _inplace(mul, np.multiply, "*"),

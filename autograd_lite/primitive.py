@@ -21,7 +21,7 @@ import inspect
 
 import numpy as np
 
-from .graph import Node, _grad_state
+from .graph import Node, _grad_state, _inplace_epoch
 from .tensor import Tensor, _make
 
 _ndarray = np.ndarray
@@ -126,16 +126,20 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
             return _make(out if type(out) is _ndarray else _asarray(out), None)
         datas = []
         needs = False
-        touched = False  # any input already modified in place?
         for a in args:
             if isinstance(a, Tensor):
                 datas.append(a.data)
                 if a.requires_grad:
                     needs = True
-                if a._version:
-                    touched = True
             else:
                 datas.append(a)
+        if kwargs:
+            for k, v in kwargs.items():
+                if isinstance(v, Tensor) and v.requires_grad:
+                    raise TypeError(
+                        f"{prim.name}: keyword argument {k}= is a tensor that requires grad; pass "
+                        f"differentiable inputs positionally (keyword arguments are constants)"
+                    )
         try:
             out = fn(*datas, **kwargs)
         except ShapeError:
@@ -152,10 +156,7 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
                 if isinstance(a, Tensor) and a.requires_grad and a.data.shape != shape:
                     args = _broadcast_inputs(_bcast[0], args, shape)
                     break
-        # Most inputs were never modified in place: record their versions only when
-        # one was (None stands for "all 0"), and share one empty kwargs dict.
-        versions = tuple(a._version if isinstance(a, Tensor) else 0 for a in args) if touched else None
-        return _make(out, Node(prim, args, kwargs or _NO_KWARGS, versions))
+        return _make(out, Node(prim, args, kwargs or _NO_KWARGS, _inplace_epoch[0]))
 
     functools.update_wrapper(wrapped, fn)
     wrapped.primitive = prim

@@ -14,7 +14,7 @@ import gc
 import numpy as np
 
 from . import config
-from .graph import _grad_state
+from .graph import _grad_state, _inplace_epoch, modified_since
 
 _ndarray = np.ndarray
 _asarray = np.asarray
@@ -23,17 +23,17 @@ _asarray = np.asarray
 def _as_array(data, dtype=None) -> np.ndarray:
     """Turn user data into an ndarray, following the library's dtype rules.
 
-    NumPy arrays and NumPy scalars keep their dtype; Python numbers and
-    (nested) lists of numbers become the default float dtype; booleans stay
-    boolean.
+    NumPy arrays and NumPy scalars keep their dtype and are copied (as
+    ``torch.tensor`` does; ``ag.from_numpy`` shares memory instead); Python
+    numbers and (nested) lists of numbers become the default float dtype;
+    booleans stay boolean.
     """
     if isinstance(data, Tensor):
         data = data.data
     if dtype is not None:
-        dtype = np.dtype(dtype)
-        return np.array(data, dtype=dtype, copy=None) if isinstance(data, _ndarray) else np.asarray(data, dtype=dtype)
+        return np.array(data, dtype=np.dtype(dtype))
     if isinstance(data, (_ndarray, np.generic)):
-        return _asarray(data)
+        return np.array(data)
     try:
         arr = np.asarray(data)
     except (ValueError, TypeError) as e:
@@ -69,7 +69,7 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_version", "_meta", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_meta", "__weakref__")
     # Let NumPy hand mixed expressions (array + tensor) to our operators.
     __array_priority__ = 1000
 
@@ -81,7 +81,6 @@ class Tensor:
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.grad_fn = None
-        self._version = 0
         self._meta = None
 
     # ----------------------------------------------------------------- basics
@@ -133,6 +132,24 @@ class Tensor:
 
     def __int__(self) -> int:
         return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError(
+                f"only integer tensors with one element can be used as an index, got dtype "
+                f"{self.data.dtype} and shape {self.data.shape}"
+            )
+        return int(self.data.item())
+
+    def __format__(self, spec: str) -> str:
+        if spec and self.data.size == 1:
+            return format(self.data.item(), spec)  # f"{loss:.4f}" works as for a number
+        return format(repr(self), spec)
+
+    def __round__(self, ndigits: int | None = None):
+        if self.data.size == 1 and ndigits is None:
+            return round(self.data.item())
+        return _make(np.round(self.data, ndigits or 0), None)
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         if dtype is not None and np.dtype(dtype) != self.data.dtype:
@@ -268,6 +285,8 @@ class Tensor:
             extras.append(f"grad_fn=<{self.grad_fn.name}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
+        if self.data.size == 0:
+            extras.insert(0, f"shape={self.data.shape}")
         tail = "".join(", " + e for e in extras)
         return f"tensor({body}{tail})"
 
@@ -293,14 +312,13 @@ def _make(data: np.ndarray, node) -> Tensor:
     t.grad = None
     t.requires_grad = node is not None
     t.grad_fn = node
-    t._version = 0
     t._meta = None
     return t
 
 
 # --------------------------------------------------------------------- engine
 def _topo_order(roots) -> list:
-    """Non-leaf tensors reachable from ``roots``, each after every tensor it feeds.
+    """Non-leaf tensors reachable from ``roots``, each before every tensor it was made from.
 
     Iterative depth-first search: graphs a million operations deep are normal.
     """
@@ -326,6 +344,19 @@ def _topo_order(roots) -> list:
     return order
 
 
+def _leading_to(order: list, wanted: dict) -> set:
+    """Ids of the tensors in ``order`` (and leaves) from which a wanted tensor can be reached."""
+    useful = set(wanted)
+    for t in reversed(order):  # inputs before the tensors made from them
+        if id(t) in useful:
+            continue
+        for p in t.grad_fn.inputs:
+            if isinstance(p, Tensor) and id(p) in useful:
+                useful.add(id(t))
+                break
+    return useful
+
+
 def _as_grad_array(g, like: Tensor, what: str) -> np.ndarray:
     arr = g.data if isinstance(g, Tensor) else np.asarray(g)
     if arr.shape != like.data.shape:
@@ -348,7 +379,7 @@ def _wrap_const(value, dtype) -> Tensor:
     return _make(arr, None)
 
 
-def _run_hooks(t: Tensor, g):
+def _run_hooks(t: Tensor, g: Tensor) -> Tensor:
     for hook in t._meta.get("hooks", ()):
         r = hook(g)
         if r is not None:
@@ -357,7 +388,31 @@ def _run_hooks(t: Tensor, g):
                 raise ValueError(
                     f"register_hook: the hook returned a gradient of shape {g.data.shape}, expected {t.data.shape}"
                 )
+            if g.data.dtype != t.data.dtype:
+                g = g.astype(t.data.dtype)
     return g
+
+
+def _seed(r: Tensor, g, create_graph: bool) -> Tensor:
+    if not isinstance(r, Tensor):
+        raise TypeError(f"backward: expected a Tensor, got {type(r).__name__}")
+    if not r.requires_grad:
+        raise RuntimeError(
+            "backward: this tensor does not require grad and has no grad_fn; create the leaves "
+            "with requires_grad=True (and not inside ag.no_grad()) to differentiate through them"
+        )
+    if g is None:
+        if r.data.size != 1:
+            raise RuntimeError(
+                f"backward: grad can be created implicitly only for scalar outputs, but this tensor "
+                f"has shape {r.data.shape}; pass gradient= with that shape (e.g. ag.ones_like(y))"
+            )
+        return _make(np.ones_like(r.data), None)
+    if isinstance(g, Tensor) and g.requires_grad and create_graph:
+        _as_grad_array(g, r, "backward(gradient=...)")
+        return g if g.data.dtype == r.data.dtype else g.astype(r.data.dtype)
+    # the caller keeps their array: copy it so no .grad can alias it
+    return _make(np.array(_as_grad_array(g, r, "backward(gradient=...)")), None)
 
 
 def run_backward(roots, grad_outputs, retain_graph=False, create_graph=False, inputs=None):
@@ -366,44 +421,28 @@ def run_backward(roots, grad_outputs, retain_graph=False, create_graph=False, in
     With ``inputs=None`` gradients of leaves accumulate into their ``.grad``.
     With ``inputs`` (a sequence of tensors) nothing is written to ``.grad``;
     the gradients of those tensors are returned (``None`` where a tensor does
-    not influence the roots). With ``create_graph`` the backward pass is
-    itself recorded, so the gradients can be differentiated again.
+    not influence the roots), and only the part of the graph that leads to
+    them is visited. With ``create_graph`` the backward pass is itself
+    recorded, so the gradients can be differentiated again.
     """
     retain_graph = retain_graph or create_graph  # the new graph reuses the old one's nodes
-    grads = {}
+    grads = {}  # id(non-leaf) -> gradient so far
+    leaf_grads = {}  # id(leaf) -> (leaf, gradient so far)
     for r, g in zip(roots, grad_outputs):
-        if not isinstance(r, Tensor):
-            raise TypeError(f"backward: expected a Tensor, got {type(r).__name__}")
-        if not r.requires_grad:
-            raise RuntimeError(
-                "backward: this tensor does not require grad and has no grad_fn; create the leaves "
-                "with requires_grad=True (and not inside ag.no_grad()) to differentiate through them"
-            )
-        if g is None:
-            if r.data.size != 1:
-                raise RuntimeError(
-                    f"backward: grad can be created implicitly only for scalar outputs, but this tensor "
-                    f"has shape {r.data.shape}; pass gradient= with that shape (e.g. ag.ones_like(y))"
-                )
-            garr = np.ones_like(r.data)
-            g = _make(garr, None)
-        elif isinstance(g, Tensor) and g.requires_grad and create_graph:
-            _as_grad_array(g, r, "backward(gradient=...)")
-            if g.data.dtype != r.data.dtype:
-                g = g.astype(r.data.dtype)
-        else:
-            # the caller keeps their array: copy it so no .grad can alias it
-            g = _make(np.array(_as_grad_array(g, r, "backward(gradient=...)")), None)
+        g = _seed(r, g, create_graph)
         key = id(r)
-        if key in grads:
-            g = _accumulate(grads[key], g, create_graph)
-        grads[key] = g
+        if r.grad_fn is None:  # a leaf differentiated with respect to itself
+            prev = leaf_grads.get(key)
+            leaf_grads[key] = (r, g if prev is None else _accumulate(prev[1], g, create_graph))
+        else:
+            grads[key] = g if key not in grads else _accumulate(grads[key], g, create_graph)
 
-    wanted = None
-    if inputs is not None:
-        wanted = {id(t): None for t in inputs}
-
+    wanted = None if inputs is None else {id(t): None for t in inputs}
     order = _topo_order(roots)
+    useful = None
+    if wanted is not None:
+        useful = _leading_to(order, wanted)
+        order = [t for t in order if id(t) in useful]
     for t in order:
         if t.grad_fn.consumed:
             raise RuntimeError(
@@ -415,7 +454,6 @@ def run_backward(roots, grad_outputs, retain_graph=False, create_graph=False, in
 
     prev_mode = _grad_state.enabled
     _grad_state.enabled = bool(create_graph)
-    leaf_grads = {}
     assigned = set()
     # The engine makes no reference cycles, so the cyclic collector has nothing to
     # find here; left on, it would rescan the whole (possibly huge) graph again and again.
@@ -438,25 +476,20 @@ def run_backward(roots, grad_outputs, retain_graph=False, create_graph=False, in
                     _accumulate_leaf(t, g, create_graph, assigned)
             if wanted is not None and key in wanted:
                 wanted[key] = g
-            _propagate(t, node, g, grads, leaf_grads, create_graph)
+            _propagate(t, node, g, grads, leaf_grads, create_graph, useful)
+        # leaves: hooks see the total gradient of this backward, then it accumulates
+        for key, (leaf, g) in leaf_grads.items():
+            if leaf._meta is not None and "hooks" in leaf._meta:
+                g = _run_hooks(leaf, g)
+            if wanted is not None:
+                if key in wanted:
+                    wanted[key] = g
+                continue
+            _accumulate_leaf(leaf, g, create_graph, assigned)
     finally:
         _grad_state.enabled = prev_mode
         if gc_was_enabled:
             gc.enable()
-
-    # leaves: hooks see the total gradient of this backward, then it accumulates
-    for key, (leaf, g) in leaf_grads.items():
-        if leaf._meta is not None and "hooks" in leaf._meta:
-            _grad_state.enabled = bool(create_graph)
-            try:
-                g = _run_hooks(leaf, g)
-            finally:
-                _grad_state.enabled = prev_mode
-        if wanted is not None:
-            if key in wanted:
-                wanted[key] = g
-            continue
-        _accumulate_leaf(leaf, g, create_graph, assigned)
     if wanted is not None:
         return [wanted[id(t)] for t in inputs]
     return None
@@ -470,6 +503,15 @@ def _accumulate(old: Tensor, new: Tensor, create_graph: bool) -> Tensor:
 
 def _accumulate_leaf(leaf: Tensor, g: Tensor, create_graph: bool, assigned: set) -> None:
     old = leaf.grad
+    if old is not None:
+        old_shape = old.shape if isinstance(old, Tensor) else np.shape(old)
+        if old_shape != leaf.data.shape:
+            raise ValueError(
+                f"backward: this tensor's existing .grad has shape {old_shape}, but the tensor has shape "
+                f"{leaf.data.shape}; set .grad to None (or a tensor of the right shape) before backward"
+            )
+        if not isinstance(old, Tensor):
+            old = _make(np.asarray(old), None)
     if create_graph:
         leaf.grad = g if old is None else old + g
         return
@@ -486,36 +528,66 @@ def _accumulate_leaf(leaf: Tensor, g: Tensor, create_graph: bool, assigned: set)
         leaf.grad = _make(old.data + arr, None)
 
 
-def _propagate(t: Tensor, node, g: Tensor, grads: dict, leaf_grads: dict, create_graph: bool) -> None:
+def _check_unmodified(t: Tensor, node) -> None:
+    """Refuse to run a rule whose saved values were written in place after the op ran."""
+    for i, inp in enumerate(node.inputs):
+        if isinstance(inp, Tensor) and modified_since(inp.data, node.epoch):
+            what = f"input {i} (shape {inp.data.shape})"
+            break
+    else:
+        if not modified_since(t.data, node.epoch):
+            return
+        what = f"its output (shape {t.data.shape})"
+    raise RuntimeError(
+        f"backward: {what} of '{node.prim.name}' was modified in place after the operation ran (directly, "
+        f"or through a view or a detached tensor sharing its memory); the value the gradient needs is gone. "
+        f"Use an out-of-place operation (x = x + y) or .clone() the tensor before changing it."
+    )
+
+
+def _propagate(t: Tensor, node, g: Tensor, grads: dict, leaf_grads: dict, create_graph: bool, useful) -> None:
     """Apply ``node``'s VJP rules to ``g`` and hand each input its contribution."""
+    if _inplace_epoch[0] > node.epoch:  # some in-place write happened since this node ran
+        _check_unmodified(t, node)
     prim = node.prim
     inputs = node.inputs
-    versions = node.versions
-    for k, inp in enumerate(inputs):
-        if not isinstance(inp, Tensor):
-            continue
-        ver = 0 if versions is None else versions[k]
-        if inp._version != ver:
-            raise RuntimeError(
-                f"backward: a tensor saved by '{prim.name}' (shape {inp.data.shape}) was modified in place "
-                f"after the operation ran (version {inp._version}, expected {ver}); its old value is gone. "
-                f"Use an out-of-place operation (x = x + y) or clone it before changing it."
-            )
     targs = None
     rules = prim.vjps
     for i, inp in enumerate(inputs):
         if not (isinstance(inp, Tensor) and inp.requires_grad):
             continue  # no work for inputs that need no gradient
+        if useful is not None and id(inp) not in useful:
+            continue  # does not lead to any tensor the caller asked about
         if targs is None:
             dt = t.data.dtype
             targs = [a if isinstance(a, Tensor) else _wrap_const(a, dt) for a in inputs]
-        if rules is not None and i < len(rules) and rules[i] is not None:
-            contrib = rules[i](g, t, *targs, **node.kwargs)
-        else:
-            contrib = prim.vjp(i, g, t, targs, node.kwargs)
+        try:
+            if rules is not None:
+                if i >= len(rules):
+                    raise NotImplementedError(
+                        f"primitive '{prim.name}' has no gradient rule for input {i} (ag.defvjp gave "
+                        f"{len(rules)} rules); pass one rule per positional input, None for no gradient"
+                    )
+                rule = rules[i]
+                if rule is None:
+                    continue
+                contrib = rule(g, t, *targs, **node.kwargs)
+            else:
+                contrib = prim.vjp(i, g, t, targs, node.kwargs)
+        except TypeError as e:
+            raise TypeError(
+                f"{prim.name}: calling its gradient rule for input {i} failed: {e}. A rule is called as "
+                f"rule(g, out, *inputs, **kwargs) with Tensors and returns a Tensor"
+            ) from e
         if contrib is None:
             continue
         if not isinstance(contrib, Tensor):
+            if create_graph:
+                raise TypeError(
+                    f"{prim.name}: the gradient rule for input {i} returned {type(contrib).__name__}, not a "
+                    f"Tensor; with create_graph=True rules must be written with Tensor operations so that "
+                    f"they can be differentiated again"
+                )
             contrib = _make(np.asarray(contrib), None)
         carr = contrib.data
         if carr.shape != inp.data.shape:

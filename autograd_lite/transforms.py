@@ -18,15 +18,19 @@ import functools
 
 import numpy as np
 
+from . import config
 from .graph import enable_grad, is_grad_enabled
 from .ops import alias, reshape, stack
 from .tensor import Tensor, _make, _topo_order, run_backward
 
 
 def _float_array(x, name: str) -> np.ndarray:
-    arr = np.asarray(x)
-    if arr.dtype.kind in "iub":
-        arr = arr.astype(np.float64)
+    if isinstance(x, (np.ndarray, np.generic)):
+        arr = np.asarray(x)
+        if arr.dtype.kind in "iub":
+            arr = arr.astype(np.float64)
+    else:  # Python numbers and lists take the default float dtype
+        arr = np.asarray(x, dtype=config.get_default_dtype())
     if arr.dtype.kind not in "fc":
         raise TypeError(f"{name}: cannot differentiate with respect to an argument of dtype {arr.dtype}")
     return arr
@@ -48,9 +52,9 @@ def _wrap_arg(x, name: str, outer: bool) -> Tensor:
 def _argnums(argnums, nargs: int, name: str) -> tuple:
     nums = argnums if isinstance(argnums, (tuple, list)) else (argnums,)
     for n in nums:
-        if not isinstance(n, int) or not -nargs <= n < nargs:
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or not -nargs <= n < nargs:
             raise ValueError(f"{name}: argnums={argnums!r} does not name one of the {nargs} positional arguments")
-    return tuple(n % nargs for n in nums)
+    return tuple(int(n) % nargs for n in nums)
 
 
 def _prepare(args: tuple, argnums, name: str, outer: bool) -> tuple[list, tuple, list]:
@@ -102,9 +106,22 @@ def _backward_to(outputs: list, cotangents: list, wrt: list, create_graph: bool)
     return [g if g is not None else _zeros_for(w) for g, w in zip(grads, wrt)]
 
 
+def _tensor_outputs(out, name: str) -> list:
+    """``f``'s result as a list of Tensors (one, or each entry of a tuple/list)."""
+    outs = list(out) if isinstance(out, (tuple, list)) else [out]
+    for o in outs:
+        if not isinstance(o, Tensor):
+            raise TypeError(
+                f"{name}: the function must return a Tensor (or a tuple of Tensors), got {type(o).__name__}; "
+                f"a value that left the library (.item(), float(), a NumPy array) carries no gradient"
+            )
+    return outs
+
+
 def _scalar_output(out, name: str) -> Tensor:
-    if not isinstance(out, Tensor):
-        out = Tensor(np.asarray(out, dtype=np.float64))
+    if isinstance(out, (tuple, list)):
+        raise TypeError(f"{name}: the function must return one scalar Tensor, got a {type(out).__name__}")
+    (out,) = _tensor_outputs(out, name)
     if out.data.size != 1:
         raise ValueError(
             f"{name}: the function must return a scalar, but it returned shape {out.data.shape}; "
@@ -118,7 +135,7 @@ def _pack(results: list, argnums):
     return tuple(results) if isinstance(argnums, (tuple, list)) else results[0]
 
 
-def value_and_grad(f, argnums=0):
+def value_and_grad(f, argnums=0, *, _name: str = "value_and_grad"):
     """Return a function computing ``(f(*args), gradient of f)`` in one pass.
 
     >>> import autograd_lite as ag
@@ -131,8 +148,8 @@ def value_and_grad(f, argnums=0):
     def wrapper(*args, **kwargs):
         outer = is_grad_enabled()
         with enable_grad():  # a transform differentiates even inside no_grad
-            call, _, wrt = _prepare(args, argnums, "value_and_grad", outer)
-            out = _scalar_output(f(*call, **kwargs), "value_and_grad")
+            call, _, wrt = _prepare(args, argnums, _name, outer)
+            out = _scalar_output(f(*call, **kwargs), _name)
             record = outer and _needs_recording([out], wrt)
             grads = _backward_to([out], [np.ones_like(out.data)], wrt, record)
         return (out if record else out.detach()), _pack(grads, argnums)
@@ -152,7 +169,7 @@ def grad(f, argnums=0):
     >>> round(d2sin(1.0).item(), 6) == round(-float(ag.sin(1.0).item()), 6)
     True
     """
-    vg = value_and_grad(f, argnums)
+    vg = value_and_grad(f, argnums, _name="grad")
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
@@ -175,26 +192,31 @@ def jacobian(f, argnums=0):
         outer = is_grad_enabled()
         with enable_grad():
             call, _, wrt = _prepare(args, argnums, "jacobian", outer)
-            out = f(*call, **kwargs)
-            if not isinstance(out, Tensor):
-                out = Tensor(np.asarray(out, dtype=np.float64))
-            rows = [[] for _ in wrt]
-            record = outer and _needs_recording([out], wrt)
-            for j in range(out.data.size):
-                seed = np.zeros(out.data.shape, dtype=out.data.dtype)
-                seed.reshape(-1)[j] = 1
-                for k, g in enumerate(_backward_to([out], [seed], wrt, record)):
-                    rows[k].append(g)
-        jacs = []
-        for k, w in enumerate(wrt):
-            shape = out.data.shape + w.data.shape
-            if not rows[k]:
-                jacs.append(_make(np.zeros(shape, dtype=w.data.dtype), None))
-            else:
-                jacs.append(reshape(stack(rows[k]), shape))
-        return _pack(jacs, argnums)
+            result = f(*call, **kwargs)
+            outs = _tensor_outputs(result, "jacobian")
+            record = outer and _needs_recording(outs, wrt)
+            per_output = [_pack(_jacobian_rows(o, wrt, record), argnums) for o in outs]
+        return tuple(per_output) if isinstance(result, (tuple, list)) else per_output[0]
 
     return wrapper
+
+
+def _jacobian_rows(out: Tensor, wrt: list, record: bool) -> list:
+    """The Jacobian of one output with respect to each of ``wrt``, one backward pass per element."""
+    rows = [[] for _ in wrt]
+    for j in range(out.data.size):
+        seed = np.zeros(out.data.shape, dtype=out.data.dtype)
+        seed.reshape(-1)[j] = 1
+        for k, g in enumerate(_backward_to([out], [seed], wrt, record)):
+            rows[k].append(g)
+    jacs = []
+    for k, w in enumerate(wrt):
+        shape = out.data.shape + w.data.shape
+        if not rows[k]:
+            jacs.append(_make(np.zeros(shape, dtype=w.data.dtype), None))
+        else:
+            jacs.append(reshape(stack(rows[k]), shape))
+    return jacs
 
 
 def hessian(f, argnums=0):
@@ -222,22 +244,28 @@ def vjp(f, *primals):
     outer = is_grad_enabled()
     with enable_grad():
         wrt = [_wrap_arg(p, "vjp", outer) for p in primals]
-        out = f(*wrt)
-    if not isinstance(out, Tensor):
-        out = Tensor(np.asarray(out, dtype=np.float64))
-    reaches_outer = outer and _needs_recording([out], wrt)
+        result = f(*wrt)
+    outs = _tensor_outputs(result, "vjp")
+    several = isinstance(result, (tuple, list))
+    reaches_outer = outer and _needs_recording(outs, wrt)
 
     def vjp_fn(cotangent):
-        ct = cotangent if isinstance(cotangent, Tensor) else np.asarray(cotangent, dtype=out.data.dtype)
-        shape = ct.data.shape if isinstance(ct, Tensor) else ct.shape
-        if shape != out.data.shape:
-            raise ValueError(f"vjp: the cotangent has shape {shape}, but the output has shape {out.data.shape}")
-        on = is_grad_enabled()
-        record = on and (reaches_outer or (isinstance(ct, Tensor) and ct.requires_grad))
-        return tuple(_backward_to([out], [ct], wrt, record))
+        cts = list(cotangent) if several else [cotangent]
+        if len(cts) != len(outs):
+            raise ValueError(f"vjp: the function returned {len(outs)} outputs but got {len(cts)} cotangents")
+        checked = []
+        for ct, out in zip(cts, outs):
+            ct = ct if isinstance(ct, Tensor) else np.asarray(ct, dtype=out.data.dtype)
+            shape = ct.data.shape if isinstance(ct, Tensor) else ct.shape
+            if shape != out.data.shape:
+                raise ValueError(f"vjp: a cotangent has shape {shape}, but its output has shape {out.data.shape}")
+            checked.append(ct)
+        traced = any(isinstance(ct, Tensor) and ct.requires_grad for ct in checked)
+        record = is_grad_enabled() and (reaches_outer or traced)
+        return tuple(_backward_to(outs, checked, wrt, record))
 
     vjp_fn.wrt = wrt
-    return out, vjp_fn
+    return (tuple(outs) if several else outs[0]), vjp_fn
 
 
 def jvp(f, primals, tangents):
@@ -251,6 +279,11 @@ def jvp(f, primals, tangents):
     >>> t.tolist()
     [2.0, 6.0]
     """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError(
+            f"jvp: primals and tangents must be tuples (one entry per argument of f), got "
+            f"{type(primals).__name__} and {type(tangents).__name__}; write ag.jvp(f, (x,), (v,))"
+        )
     primals = tuple(primals)
     tangents = tuple(tangents)
     if len(primals) != len(tangents):
@@ -264,6 +297,8 @@ def jvp(f, primals, tangents):
         tans.append(t)
     outer = is_grad_enabled()
     out, vjp_fn = vjp(f, *primals)
+    if isinstance(out, tuple):
+        raise TypeError("jvp: the function must return one Tensor; for several outputs, call jvp once per output")
     with enable_grad():
         record = outer and _needs_recording([out], vjp_fn.wrt)
         u = Tensor(np.zeros_like(out.data), requires_grad=True)  # a dummy cotangent

@@ -333,3 +333,139 @@ class TestScaleAndMemory:
         # one leaked activation per step would be 32*16*8 bytes, 4 MB over 1000 steps;
         # the allowance covers the interpreter's bounded free lists
         assert last - first < 256 * 1024, f"memory grew by {last - first} bytes over 1000 steps"
+
+
+class TestReviewRegressions:
+    """Cases an independent review found; each once gave a wrong answer or an unclear error."""
+
+    def test_backward_on_a_leaf_gives_one(self):
+        x = ag.tensor(2.0, requires_grad=True)
+        x.backward()
+        assert x.grad.item() == 1.0
+        assert ag.grad(lambda t: t)(3.0).item() == 1.0
+        np.testing.assert_array_equal(ag.jacobian(lambda t: t)(ag.tensor([1.0, 2.0])).data, np.eye(2))
+
+    def test_in_place_through_detach_view_or_output_is_caught(self):
+        x = ag.tensor([1.0, 2.0], requires_grad=True)
+        z = (x * x).sum()
+        d = x.detach()
+        d += 10  # same memory as x, which mul saved
+        with pytest.raises(RuntimeError, match="modified in place"):
+            z.backward()
+
+        w = ag.tensor([1.0, 2.0], requires_grad=True)
+        a = ag.tensor([3.0, 4.0, 5.0])
+        v = a[:2]
+        y = (w * v).sum()
+        a += 100  # v is a view of a
+        with pytest.raises(RuntimeError, match="input 1"):
+            y.backward()
+
+        h = ag.tensor([0.5, 1.0], requires_grad=True).exp()
+        with ag.no_grad():
+            h += 1  # exp's rule uses its output
+        with pytest.raises(RuntimeError, match="its output"):
+            h.backward(ag.ones(2))
+
+    def test_tensor_copies_arrays_from_numpy_shares(self):
+        a = np.array([1.0, 2.0])
+        t = ag.tensor(a)
+        with ag.no_grad():
+            t -= 1
+        assert a.tolist() == [1.0, 2.0]
+        s = ag.from_numpy(a)
+        a[0] = 7.0
+        assert s.data[0] == 7.0
+
+    def test_restricted_backward_ignores_unrelated_consumed_graphs(self):
+        w = ag.tensor([1.0, 2.0], requires_grad=True)
+        h = w * w
+        h.sum().backward()  # h's graph is released
+        g = ag.grad(lambda x: (x * h).sum())(ag.tensor([1.0, 1.0]))
+        assert g.tolist() == [1.0, 4.0]
+
+    def test_primitive_rule_problems_are_reported(self):
+        @ag.primitive
+        def mul2(x, y):
+            return x * y
+
+        ag.defvjp(mul2, lambda g, out, x, y: g * y)  # no rule for y
+        x, y = ag.tensor(2.0, requires_grad=True), ag.tensor(3.0, requires_grad=True)
+        with pytest.raises(NotImplementedError, match="'mul2' has no gradient rule for input 1"):
+            mul2(x, y).backward()
+
+        @ag.primitive
+        def sq(x):
+            return x * x
+
+        ag.defvjp(sq, lambda g, x: 2 * g * x)  # forgot `out`
+        with pytest.raises(TypeError, match=r"sq: calling its gradient rule.*rule\(g, out, \*inputs"):
+            sq(ag.tensor(1.0, requires_grad=True)).backward()
+
+        @ag.primitive
+        def sq2(x):
+            return x * x
+
+        ag.defvjp(sq2, lambda g, out, x: (2 * g * x).data)  # not a Tensor
+        with pytest.raises(TypeError, match="create_graph=True rules must be written with Tensor"):
+            ag.grad(ag.grad(sq2))(1.5)
+        with pytest.raises(TypeError, match="keyword argument x= is a tensor that requires grad"):
+            sq(x=ag.tensor(1.0, requires_grad=True))
+
+    def test_std_of_constant_and_max_with_nan(self):
+        x = ag.tensor([1.0, 1.0, 1.0], requires_grad=True)
+        x.std().backward()
+        assert x.grad.tolist() == [0.0, 0.0, 0.0]
+        y = ag.tensor([1.0, np.nan], requires_grad=True)
+        y.max().backward()
+        assert y.grad.tolist() == [0.0, 1.0]
+
+    def test_hook_result_is_cast_and_bad_grad_is_reported(self):
+        x = ag.tensor(np.ones(2, dtype=np.float32), requires_grad=True)
+        x.register_hook(lambda g: g.astype(np.float64) * 2)
+        (x * 1).sum().backward()
+        assert x.grad.dtype == np.float32
+        z = ag.ones(2, requires_grad=True)
+        z.grad = ag.zeros(3)
+        with pytest.raises(ValueError, match=r"existing .grad has shape \(3,\).*shape \(2,\)"):
+            z.sum().backward()
+
+    def test_no_grad_decorates_generators(self):
+        w = ag.ones(2, requires_grad=True)
+
+        @ag.no_grad()
+        def gen(t):
+            yield (t * 2).requires_grad
+            yield (t * 3).requires_grad
+
+        assert list(gen(w)) == [False, False] and ag.is_grad_enabled()
+
+    def test_operators_people_expect(self):
+        x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        assert (~(x > 1)).tolist() == [True, False, False]
+        assert ((x > 1) ^ (x > 2)).tolist() == [False, True, False]
+        assert (ag.arange(5) // 2).tolist() == [0, 0, 1, 1, 2]
+        with pytest.raises(TypeError, match="detach"):
+            x // 2
+        r = x % 2.0
+        r.sum().backward()
+        assert r.tolist() == [1.0, 0.0, 1.0] and x.grad.tolist() == [1.0, 1.0, 1.0]
+        assert f"{x.sum():.2f}" == "6.00"
+        assert [10, 20, 30][ag.tensor(np.array(1))] == 20
+        c = x.clone()
+        assert c.grad_fn.name == "clone" and c.data is not x.data
+        g = x.grad
+        g.zero_()
+        assert g.tolist() == [0.0, 0.0, 0.0]
+
+    def test_empty_tensors(self):
+        assert ag.zeros(0, 3).max(axis=1).shape == (0,)
+        assert repr(ag.zeros(0, 3)) == "tensor([], shape=(0, 3))"
+        with pytest.raises(ValueError, match="argmax"):
+            ag.zeros(0, 3).argmax()
+        with pytest.raises(ValueError, match="logsumexp: cannot reduce over an empty axis"):
+            ag.zeros(0, 3).logsumexp()
+
+    def test_numpy_scalar_results_do_not_silently_drop_grads(self):
+        with pytest.raises(TypeError, match="no gradient rule"):
+            np.linalg.norm(ag.tensor([1.0, 2.0], requires_grad=True))

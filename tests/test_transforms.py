@@ -138,3 +138,36 @@ def test_results_are_plain_unless_an_outer_graph_needs_them():
     with ag.no_grad():  # a transform still differentiates; its result is just not recorded
         inside = ag.grad(lambda x: x * x * w)(2.0)
     assert inside.item() == 12.0 and not inside.requires_grad
+
+
+def test_tuple_outputs_and_argnums_tuples():
+    f = lambda x, y: (x * x * y).sum()
+    H = ag.hessian(f, argnums=(0, 1))(ag.tensor([1.0, 2.0]), ag.tensor([3.0, 4.0]))
+    np.testing.assert_array_equal(H[0][0].data, np.diag([6.0, 8.0]))
+    np.testing.assert_array_equal(H[0][1].data, np.diag([2.0, 4.0]))
+    np.testing.assert_array_equal(H[1][0].data, np.diag([2.0, 4.0]))
+    np.testing.assert_array_equal(H[1][1].data, np.zeros((2, 2)))
+    J2, J3 = ag.jacobian(lambda x: (x * 2, x * 3))(ag.tensor([1.0, 2.0]))
+    np.testing.assert_array_equal(J2.data, 2 * np.eye(2))
+    np.testing.assert_array_equal(J3.data, 3 * np.eye(2))
+    (a, b), back = ag.vjp(lambda x: [x * 2, x * 3], ag.tensor([1.0, 2.0]))
+    assert back((np.ones(2), np.ones(2)))[0].tolist() == [5.0, 5.0]
+
+
+def test_non_tensor_outputs_are_refused():
+    with pytest.raises(TypeError, match=r"grad: the function must return a Tensor.*got float"):
+        ag.grad(lambda x: float((x * x).sum().item()))(ag.tensor([1.0, 2.0]))
+    with pytest.raises(TypeError, match="ndarray"):
+        ag.jacobian(lambda x: x.data * 2)(np.ones(2))
+
+
+def test_argument_checks():
+    with pytest.raises(TypeError, match=r"jvp: primals and tangents must be tuples"):
+        ag.jvp(lambda x: x, ag.ones(2), ag.ones(2))
+    assert ag.grad(lambda x: x * x, argnums=np.int64(0))(2.0).item() == 4.0
+
+
+def test_default_dtype_applies_to_python_numbers():
+    ag.set_default_dtype(np.float32)
+    assert ag.grad(lambda x: x * x)(3.0).dtype == np.float32
+    assert ag.where(ag.tensor([True]), 1.0, 0.0).dtype == np.float32
