@@ -13,9 +13,7 @@ True
 
 from __future__ import annotations
 
-import importlib as _importlib
-
-from . import init
+from . import data, init, optim, utils
 from .layers import (
     ELU,
     GELU,
@@ -46,19 +44,12 @@ from .losses import (
 )
 from .module import Flatten, Identity, Module, ModuleList, Parameter, Sequential
 from .serialization import load, save
+from .training import History, accuracy, evaluate, fit
 
 __all__ = [
     "Parameter", "Module", "Sequential", "ModuleList", "Identity", "Flatten",
     "Linear", "Dropout", "LayerNorm", "BatchNorm1d", "Embedding",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "ELU", "SELU", "GELU", "SiLU", "Softplus", "Softmax", "LogSoftmax",
     "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "KLDivLoss",
-    "init", "save", "load",
+    "init", "optim", "utils", "data", "save", "load", "fit", "evaluate", "History", "accuracy",
 ]  # fmt: skip
-
-_LAZY = {"optim", "utils", "data"}
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        return _importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

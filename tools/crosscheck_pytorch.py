@@ -8,6 +8,7 @@ statistics) in float64 with identical weights. PyTorch is never a dependency.
 import numpy as np
 import torch
 import torch.nn.functional as TF
+from torch.optim import lr_scheduler as TS
 
 import autograd_lite as ag
 import autograd_lite.functional as F
@@ -149,3 +150,89 @@ copy(m4, t4)
 X3 = rng.standard_normal((4, 6, 5))
 worst = max(worst, cmp("BatchNorm1d (N,C,L) train", m4, t4, X3))
 print("worst difference:", worst, "OK" if worst < 1e-9 else "FAIL")
+
+# ---- optimizers and schedules
+
+rng = np.random.default_rng(0)
+W0 = rng.standard_normal((3, 4))
+b0 = rng.standard_normal(4)
+X = rng.standard_normal((8, 3))
+
+
+def loss_ag(W, b):
+    return ((X @ W + b).tanh() ** 2).sum() + (W**4).sum() * 0.1
+
+
+def loss_t(W, b):
+    return (torch.tanh(torch.tensor(X) @ W + b) ** 2).sum() + (W**4).sum() * 0.1
+
+
+cases = [
+    ("SGD", dict(lr=0.05)),
+    ("SGD", dict(lr=0.05, momentum=0.9)),
+    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    ("SGD", dict(lr=0.05, momentum=0.9, dampening=0.3)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.01, weight_decay=0.02)),
+    ("RMSprop", dict(lr=0.01)),
+    ("RMSprop", dict(lr=0.01, momentum=0.9, centered=True, weight_decay=0.01)),
+    ("Adam", dict(lr=0.01)),
+    ("Adam", dict(lr=0.01, weight_decay=0.05, amsgrad=True)),
+    ("AdamW", dict(lr=0.01)),
+    ("AdamW", dict(lr=0.01, weight_decay=0.1, amsgrad=True)),
+]
+for name, kw in cases:
+    Wa, ba = nn.Parameter(W0), nn.Parameter(b0)
+    Wt, bt = torch.tensor(W0, requires_grad=True), torch.tensor(b0, requires_grad=True)
+    oa = getattr(nn.optim, name)([Wa, ba], **kw)
+    ot = getattr(torch.optim, name)([Wt, bt], **kw)
+    for _ in range(25):
+        oa.zero_grad()
+        loss_ag(Wa, ba).backward()
+        oa.step()
+        ot.zero_grad()
+        loss_t(Wt, bt).backward()
+        ot.step()
+    d = max(np.abs(Wa.data - Wt.detach().numpy()).max(), np.abs(ba.data - bt.detach().numpy()).max())
+    print(f"{name:8s} {kw}: max diff after 25 steps {d:.1e}")
+S = nn.optim.lr_scheduler
+
+
+def seq(make_ours, make_t, n=30, metric=None):
+    pa = nn.Parameter([0.0])
+    pt = torch.zeros(1, requires_grad=True)
+    oa = nn.optim.SGD([pa], lr=0.5)
+    ot = torch.optim.SGD([pt], lr=0.5)
+    sa, st = make_ours(oa), make_t(ot)
+    ra, rt = [], []
+    for e in range(n):
+        ra.append(oa.param_groups[0]["lr"])
+        rt.append(ot.param_groups[0]["lr"])
+        oa.step()
+        ot.step()
+        if metric is None:
+            sa.step()
+            st.step()
+        else:
+            sa.step(metric[e])
+            st.step(metric[e])
+    return max(abs(a - b) for a, b in zip(ra, rt))
+
+
+print("StepLR", seq(lambda o: S.StepLR(o, 7, 0.3), lambda o: TS.StepLR(o, 7, 0.3)))
+print("ExponentialLR", seq(lambda o: S.ExponentialLR(o, 0.9), lambda o: TS.ExponentialLR(o, 0.9)))
+print(
+    "CosineAnnealingLR",
+    seq(lambda o: S.CosineAnnealingLR(o, 10, 0.01), lambda o: TS.CosineAnnealingLR(o, 10, 0.01), n=45),
+)
+print("LambdaLR", seq(lambda o: S.LambdaLR(o, lambda e: 1 / (1 + e)), lambda o: TS.LambdaLR(o, lambda e: 1 / (1 + e))))
+print("LinearWarmup", seq(lambda o: S.LinearWarmup(o, 5, 0.2), lambda o: TS.LinearLR(o, 0.2, 1.0, 5)))
+m = [1.0, 0.9, 0.95, 0.96, 0.97, 0.8, 0.81, 0.82, 0.83, 0.84, 0.85] * 3
+print(
+    "ReduceLROnPlateau",
+    seq(
+        lambda o: S.ReduceLROnPlateau(o, factor=0.5, patience=2, cooldown=1),
+        lambda o: TS.ReduceLROnPlateau(o, factor=0.5, patience=2, cooldown=1),
+        n=len(m),
+        metric=m,
+    ),
+)

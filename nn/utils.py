@@ -1,0 +1,53 @@
+"""Gradient clipping.
+
+>>> import nn, autograd_lite as ag
+>>> w = nn.Parameter([3.0, 4.0]); w.grad = ag.tensor([3.0, 4.0])
+>>> nn.utils.clip_grad_norm_([w], max_norm=1.0).item()
+5.0
+>>> w.grad.data.round(4).tolist()
+[0.6, 0.8]
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from autograd_lite.tensor import Tensor
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+
+
+def _grads(params) -> list:
+    params = [params] if isinstance(params, Tensor) else list(params)
+    return [p.grad for p in params if p.grad is not None]
+
+
+def clip_grad_norm_(params, max_norm: float, norm_type: float = 2.0) -> Tensor:
+    """Scale all gradients in place so that their joint norm is at most ``max_norm``.
+
+    Returns the total norm before clipping (a 0-d tensor). ``norm_type`` may
+    be ``float("inf")``.
+    """
+    grads = _grads(params)
+    if not grads:
+        return Tensor(0.0)
+    norm_type = float(norm_type)
+    if math.isinf(norm_type):
+        total = max(float(np.max(np.abs(g.data))) if g.data.size else 0.0 for g in grads)
+    else:
+        total = float(sum(float(np.sum(np.abs(g.data) ** norm_type)) for g in grads) ** (1.0 / norm_type))
+    coef = max_norm / (total + 1e-6)
+    if coef < 1.0:
+        for g in grads:
+            g.data = g.data * coef  # a new array: a grad may share memory with another tensor
+    return Tensor(total)
+
+
+def clip_grad_value_(params, clip_value: float) -> None:
+    """Clamp every gradient element to ``[-clip_value, clip_value]`` in place."""
+    if clip_value < 0:
+        raise ValueError(f"clip_grad_value_: clip_value must be non-negative, got {clip_value}")
+    for g in _grads(params):
+        g.data = np.clip(g.data, -clip_value, clip_value)
