@@ -35,12 +35,16 @@ class ShapeError(ValueError):
 class Primitive:
     """The record behind a primitive: its name, forward function and VJP rules."""
 
-    __slots__ = ("name", "fn", "vjps", "argnum_vjp", "elementwise", "apply")
+    __slots__ = ("name", "fn", "vjps", "argnum_vjp", "elementwise", "apply", "fast", "fast_argnum")
 
     def __init__(self, name: str, fn, elementwise: bool) -> None:
         self.name = name
         self.fn = fn
         self.apply = None  # the Tensor-level function (set by @primitive), to re-run one node
+        # Optional NumPy versions of the rules, used only when backward is not recorded
+        # (create_graph=False); the Tensor rules stay the definition (see _deffast).
+        self.fast = None
+        self.fast_argnum = None
         self.vjps = None
         self.argnum_vjp = None
         self.elementwise = elementwise
@@ -224,3 +228,17 @@ def defvjp_argnum(f, rule) -> None:
         raise TypeError(f"defvjp_argnum({prim.name}): the rule must be callable")
     prim.argnum_vjp = rule
     prim.vjps = None
+
+
+def _deffast(f, *rules, argnum=None) -> None:
+    """Give a library primitive NumPy versions of its VJP rules (internal).
+
+    The engine uses them instead of the Tensor rules when the backward pass
+    is not recorded, which skips building a Tensor for every intermediate
+    value. They must compute exactly what the Tensor rules compute: the
+    first-order gradient tests run through them, the second-order tests
+    through the Tensor rules, and a test compares the two directly.
+    """
+    prim = _prim_of(f)
+    prim.fast = tuple(rules) if argnum is None else None
+    prim.fast_argnum = argnum

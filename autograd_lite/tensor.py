@@ -423,19 +423,23 @@ def run_backward(roots, grad_outputs, retain_graph=False, create_graph=False, in
     the gradients of those tensors are returned (``None`` where a tensor does
     not influence the roots), and only the part of the graph that leads to
     them is visited. With ``create_graph`` the backward pass is itself
-    recorded, so the gradients can be differentiated again.
+    recorded, so the gradients can be differentiated again; without it,
+    gradients travel as plain arrays and primitives use their NumPy rules.
     """
     retain_graph = retain_graph or create_graph  # the new graph reuses the old one's nodes
-    grads = {}  # id(non-leaf) -> gradient so far
+    traced = bool(create_graph)
+    grads = {}  # id(non-leaf) -> gradient so far (a Tensor when traced, else an array)
     leaf_grads = {}  # id(leaf) -> (leaf, gradient so far)
     for r, g in zip(roots, grad_outputs):
-        g = _seed(r, g, create_graph)
+        g = _seed(r, g, traced)
+        if not traced:
+            g = g.data
         key = id(r)
         if r.grad_fn is None:  # a leaf differentiated with respect to itself
             prev = leaf_grads.get(key)
-            leaf_grads[key] = (r, g if prev is None else _accumulate(prev[1], g, create_graph))
+            leaf_grads[key] = (r, g if prev is None else _accumulate(prev[1], g, traced))
         else:
-            grads[key] = g if key not in grads else _accumulate(grads[key], g, create_graph)
+            grads[key] = g if key not in grads else _accumulate(grads[key], g, traced)
 
     wanted = None if inputs is None else {id(t): None for t in inputs}
     order = _topo_order(roots)
@@ -452,8 +456,9 @@ def run_backward(roots, grad_outputs, retain_graph=False, create_graph=False, in
                 f"The graph can still be inspected and drawn."
             )
 
+    as_tensor = (lambda g: g) if traced else (lambda g: _make(g, None))
     prev_mode = _grad_state.enabled
-    _grad_state.enabled = bool(create_graph)
+    _grad_state.enabled = traced
     assigned = set()
     # The engine makes no reference cycles, so the cyclic collector has nothing to
     # find here; left on, it would rescan the whole (possibly huge) graph again and again.
@@ -471,21 +476,23 @@ def run_backward(roots, grad_outputs, retain_graph=False, create_graph=False, in
             meta = t._meta
             if meta is not None:
                 if "hooks" in meta:
-                    g = _run_hooks(t, g)
+                    g = _run_hooks(t, as_tensor(g))
+                    g = g if traced else g.data
                 if meta.get("retain") and wanted is None:
-                    _accumulate_leaf(t, g, create_graph, assigned)
+                    _accumulate_leaf(t, as_tensor(g), traced, assigned)
             if wanted is not None and key in wanted:
-                wanted[key] = g
-            _propagate(t, node, g, grads, leaf_grads, create_graph, useful)
+                wanted[key] = as_tensor(g)
+            _propagate(t, node, g, grads, leaf_grads, traced, useful)
         # leaves: hooks see the total gradient of this backward, then it accumulates
         for key, (leaf, g) in leaf_grads.items():
+            g = as_tensor(g)
             if leaf._meta is not None and "hooks" in leaf._meta:
                 g = _run_hooks(leaf, g)
             if wanted is not None:
                 if key in wanted:
                     wanted[key] = g
                 continue
-            _accumulate_leaf(leaf, g, create_graph, assigned)
+            _accumulate_leaf(leaf, g, traced, assigned)
     finally:
         _grad_state.enabled = prev_mode
         if gc_was_enabled:
@@ -495,10 +502,9 @@ def run_backward(roots, grad_outputs, retain_graph=False, create_graph=False, in
     return None
 
 
-def _accumulate(old: Tensor, new: Tensor, create_graph: bool) -> Tensor:
-    if create_graph:
-        return old + new
-    return _make(old.data + new.data, None)
+def _accumulate(old, new, traced: bool):
+    """old + new: recorded Tensors when the backward pass is traced, plain arrays otherwise."""
+    return old + new
 
 
 def _accumulate_leaf(leaf: Tensor, g: Tensor, create_graph: bool, assigned: set) -> None:
@@ -545,51 +551,47 @@ def _check_unmodified(t: Tensor, node) -> None:
     )
 
 
-def _propagate(t: Tensor, node, g: Tensor, grads: dict, leaf_grads: dict, create_graph: bool, useful) -> None:
-    """Apply ``node``'s VJP rules to ``g`` and hand each input its contribution."""
+def _propagate(t: Tensor, node, g, grads: dict, leaf_grads: dict, traced: bool, useful) -> None:
+    """Apply ``node``'s VJP rules to ``g`` and hand each input its contribution.
+
+    Untraced, ``g`` and the contributions are arrays, and a primitive's NumPy
+    rules run when it has them; traced (``create_graph``), everything is a
+    Tensor and the Tensor rules run, so the backward pass is recorded too.
+    """
     if _inplace_epoch[0] > node.epoch:  # some in-place write happened since this node ran
         _check_unmodified(t, node)
     prim = node.prim
     inputs = node.inputs
-    targs = None
-    rules = prim.vjps
+    kwargs = node.kwargs
+    fast = fast_argnum = None
+    if not traced:
+        fast, fast_argnum = prim.fast, prim.fast_argnum
+    raw = targs = gt = None
     for i, inp in enumerate(inputs):
         if not (isinstance(inp, Tensor) and inp.requires_grad):
             continue  # no work for inputs that need no gradient
         if useful is not None and id(inp) not in useful:
             continue  # does not lead to any tensor the caller asked about
-        if targs is None:
-            dt = t.data.dtype
-            targs = [a if isinstance(a, Tensor) else _wrap_const(a, dt) for a in inputs]
-        try:
-            if rules is not None:
-                if i >= len(rules):
-                    raise NotImplementedError(
-                        f"primitive '{prim.name}' has no gradient rule for input {i} (ag.defvjp gave "
-                        f"{len(rules)} rules); pass one rule per positional input, None for no gradient"
-                    )
-                rule = rules[i]
-                if rule is None:
+        if fast is not None or fast_argnum is not None:
+            if raw is None:
+                raw = [a.data if isinstance(a, Tensor) else a for a in inputs]
+            if fast is not None:
+                if i >= len(fast) or fast[i] is None:
                     continue
-                contrib = rule(g, t, *targs, **node.kwargs)
+                contrib = fast[i](g, t.data, *raw, **kwargs)
             else:
-                contrib = prim.vjp(i, g, t, targs, node.kwargs)
-        except TypeError as e:
-            raise TypeError(
-                f"{prim.name}: calling its gradient rule for input {i} failed: {e}. A rule is called as "
-                f"rule(g, out, *inputs, **kwargs) with Tensors and returns a Tensor"
-            ) from e
-        if contrib is None:
-            continue
-        if not isinstance(contrib, Tensor):
-            if create_graph:
-                raise TypeError(
-                    f"{prim.name}: the gradient rule for input {i} returned {type(contrib).__name__}, not a "
-                    f"Tensor; with create_graph=True rules must be written with Tensor operations so that "
-                    f"they can be differentiated again"
-                )
-            contrib = _make(np.asarray(contrib), None)
-        carr = contrib.data
+                contrib = fast_argnum(i, g, t.data, *raw, **kwargs)
+            if contrib is None:
+                continue
+        else:
+            if targs is None:
+                dt = t.data.dtype
+                targs = [a if isinstance(a, Tensor) else _wrap_const(a, dt) for a in inputs]
+                gt = g if traced else _make(g, None)
+            contrib = _call_rule(prim, i, gt, t, targs, kwargs, traced)
+            if contrib is None:
+                continue
+        carr = contrib.data if traced else contrib
         if carr.shape != inp.data.shape:
             raise ValueError(
                 f"{prim.name}: the gradient rule for input {i} returned shape {carr.shape}, but that input has "
@@ -597,11 +599,45 @@ def _propagate(t: Tensor, node, g: Tensor, grads: dict, leaf_grads: dict, create
                 f"that broadcasts its inputs should be declared with @ag.primitive(elementwise=True)."
             )
         if carr.dtype != inp.data.dtype:
-            contrib = contrib.astype(inp.data.dtype) if create_graph else _make(carr.astype(inp.data.dtype), None)
+            contrib = contrib.astype(inp.data.dtype)
         key = id(inp)
         if inp.grad_fn is None:
             prev = leaf_grads.get(key)
-            leaf_grads[key] = (inp, contrib if prev is None else _accumulate(prev[1], contrib, create_graph))
+            leaf_grads[key] = (inp, contrib if prev is None else prev[1] + contrib)
         else:
             prev = grads.get(key)
-            grads[key] = contrib if prev is None else _accumulate(prev, contrib, create_graph)
+            grads[key] = contrib if prev is None else prev + contrib
+
+
+def _call_rule(prim, i: int, g: Tensor, t: Tensor, targs: list, kwargs: dict, traced: bool):
+    """Run a Tensor rule; untraced, return its result as an array."""
+    rules = prim.vjps
+    try:
+        if rules is not None:
+            if i >= len(rules):
+                raise NotImplementedError(
+                    f"primitive '{prim.name}' has no gradient rule for input {i} (ag.defvjp gave "
+                    f"{len(rules)} rules); pass one rule per positional input, None for no gradient"
+                )
+            rule = rules[i]
+            if rule is None:
+                return None
+            contrib = rule(g, t, *targs, **kwargs)
+        else:
+            contrib = prim.vjp(i, g, t, targs, kwargs)
+    except TypeError as e:
+        raise TypeError(
+            f"{prim.name}: calling its gradient rule for input {i} failed: {e}. A rule is called as "
+            f"rule(g, out, *inputs, **kwargs) with Tensors and returns a Tensor"
+        ) from e
+    if contrib is None:
+        return None
+    if isinstance(contrib, Tensor):
+        return contrib if traced else contrib.data
+    if traced:
+        raise TypeError(
+            f"{prim.name}: the gradient rule for input {i} returned {type(contrib).__name__}, not a "
+            f"Tensor; with create_graph=True rules must be written with Tensor operations so that "
+            f"they can be differentiated again"
+        )
+    return np.asarray(contrib)
