@@ -147,7 +147,7 @@ class enable_grad(_GradMode):
 # inputs or output were written to since. Nothing is recorded per operation
 # but one integer, and nothing is looked up unless an in-place write happened.
 _inplace_epoch = [0]
-_modified: dict = {}  # id(owner array) -> (epoch, weakref to the owner)
+_modified: dict = {}  # id(owner array) -> [epoch, weakref to the owner]
 
 
 def _memory_owner(arr: np.ndarray) -> np.ndarray:
@@ -161,13 +161,17 @@ def mark_modified(arr: np.ndarray) -> None:
     _inplace_epoch[0] += 1
     owner = _memory_owner(arr)
     key = id(owner)
+    entry = _modified.get(key)
+    if entry is not None and entry[1]() is owner:  # the same array again (an optimizer step): just re-date it
+        entry[0] = _inplace_epoch[0]
+        return
 
     def forget(ref, key=key):
         entry = _modified.get(key)
         if entry is not None and entry[1] is ref:
             del _modified[key]
 
-    _modified[key] = (_inplace_epoch[0], weakref.ref(owner, forget))
+    _modified[key] = [_inplace_epoch[0], weakref.ref(owner, forget)]
 
 
 def modified_since(arr: np.ndarray, epoch: int) -> bool:
@@ -183,16 +187,19 @@ class Node:
     ``inputs`` holds the operation's positional arguments as they were given
     (tensors, or constants such as Python numbers and arrays); ``kwargs``
     holds its keyword arguments. ``epoch`` is the in-place epoch when it ran,
-    so that backward can refuse a graph whose saved values were overwritten.
+    so that backward can refuse a graph whose saved values were overwritten;
+    ``raw`` and ``grad_idx`` save the backward pass some unwrapping.
     """
 
-    __slots__ = ("prim", "inputs", "kwargs", "epoch", "consumed")
+    __slots__ = ("prim", "inputs", "kwargs", "epoch", "raw", "grad_idx", "consumed")
 
-    def __init__(self, prim, inputs: tuple, kwargs: dict, epoch: int) -> None:
+    def __init__(self, prim, inputs: tuple, kwargs: dict, epoch: int, raw: tuple, grad_idx: tuple) -> None:
         self.prim = prim
         self.inputs = inputs
         self.kwargs = kwargs
         self.epoch = epoch
+        self.raw = raw  # the inputs' values as the forward function saw them (arrays and constants)
+        self.grad_idx = grad_idx  # positions of the inputs that required grad
         self.consumed = False
 
     @property

@@ -249,6 +249,8 @@ def _select(cond, x, y):
     a multiplication by the mask well under 1 ns; the product is used when it
     is exact (all values finite), else NumPy's where.
     """
+    if np.size(cond) < 4096:  # small arrays: NumPy's where is as fast as anything
+        return np.where(cond, x, y)
     if isinstance(y, (int, float)) and y == 0 and isinstance(x, np.ndarray) and x.dtype.kind == "f":
         out = np.multiply(x, cond)
         if np.isfinite(out).all():
@@ -1125,16 +1127,19 @@ def dot(a, b) -> Tensor:
 
 # ------------------------------------------------------- composite activations
 def sigmoid(x) -> Tensor:
-    """The logistic function ``1 / (1 + exp(-x))``, stable for any magnitude.
+    """The logistic function ``1 / (1 + exp(-x))``, as ``0.5 * tanh(x / 2) + 0.5``.
+
+    The identity is exact and tanh cannot overflow, so any magnitude is
+    safe; it takes four cheap nodes. (Far in the negative tail, below
+    about -36, the result rounds to 0 where ``exp(x)`` would still be
+    representable; ``F.log_sigmoid`` and the losses on logits keep full
+    precision there.)
 
     >>> import autograd_lite as ag
     >>> ag.tensor([0.0, 1e4, -1e4]).sigmoid()
     tensor([0.5, 1. , 0. ])
     """
-    x = _t(x)
-    pos = x.data >= 0
-    e = exp(where(pos, -x, x))  # exp(-|x|) <= 1: never overflows
-    return where(pos, 1.0 / (1.0 + e), e / (1.0 + e))
+    return 0.5 * tanh(0.5 * _t(x)) + 0.5
 
 
 def relu(x) -> Tensor:
@@ -1290,6 +1295,9 @@ _METHODS = {
 }
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
-Tensor.T = property(lambda self: transpose(self), doc="The tensor with its axes reversed.")
+Tensor.T = property(
+    lambda self: _transpose(self, axes=tuple(range(self.data.ndim - 1, -1, -1))),
+    doc="The tensor with its axes reversed.",
+)
 Tensor.any = lambda self, axis=None: _const(np.any(self.data, axis=axis))
 Tensor.all = lambda self, axis=None: _const(np.all(self.data, axis=axis))

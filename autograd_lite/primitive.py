@@ -129,14 +129,19 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
                 raise _forward_error(prim, args, e) from None
             return _make(out if type(out) is _ndarray else _asarray(out), None)
         datas = []
-        needs = False
+        grad_idx = None  # positions of the inputs that require grad
+        i = 0
         for a in args:
             if isinstance(a, Tensor):
                 datas.append(a.data)
                 if a.requires_grad:
-                    needs = True
+                    if grad_idx is None:
+                        grad_idx = [i]
+                    else:
+                        grad_idx.append(i)
             else:
                 datas.append(a)
+            i += 1
         if kwargs:
             for k, v in kwargs.items():
                 if isinstance(v, Tensor) and v.requires_grad:
@@ -152,15 +157,18 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
             raise _forward_error(prim, args, e) from None
         if type(out) is not _ndarray:
             out = _asarray(out)
-        if not needs:
+        if grad_idx is None:
             return _make(out, None)
         if elementwise:
             shape = out.shape
-            for a in args:
-                if isinstance(a, Tensor) and a.requires_grad and a.data.shape != shape:
+            for i in grad_idx:
+                if datas[i].shape != shape:
                     args = _broadcast_inputs(_bcast[0], args, shape)
+                    for j in grad_idx:
+                        datas[j] = args[j].data
                     break
-        return _make(out, Node(prim, args, kwargs or _NO_KWARGS, _inplace_epoch[0]))
+        node = Node(prim, args, kwargs or _NO_KWARGS, _inplace_epoch[0], tuple(datas), tuple(grad_idx))
+        return _make(out, node)
 
     functools.update_wrapper(wrapped, fn)
     wrapped.primitive = prim

@@ -320,26 +320,31 @@ def _make(data: np.ndarray, node) -> Tensor:
 def _topo_order(roots) -> list:
     """Non-leaf tensors reachable from ``roots``, each before every tensor it was made from.
 
-    Iterative depth-first search: graphs a million operations deep are normal.
+    Iterative depth-first search (graphs a million operations deep are
+    normal): each stack entry keeps an iterator over its node's inputs, so a
+    tensor is pushed once and finished once.
     """
     order = []
-    visited = set()
-    stack = [(r, False) for r in roots if r.grad_fn is not None]
-    push = stack.append
-    pop = stack.pop
-    while stack:
-        t, expanded = pop()
-        if expanded:
-            order.append(t)
+    seen = set()
+    add = seen.add
+    for r in roots:
+        if r.grad_fn is None or id(r) in seen:
             continue
-        key = id(t)
-        if key in visited:
-            continue
-        visited.add(key)
-        push((t, True))
-        for p in t.grad_fn.inputs:
-            if isinstance(p, Tensor) and p.grad_fn is not None and id(p) not in visited:
-                push((p, False))
+        add(id(r))
+        stack = [(r, iter(r.grad_fn.inputs))]
+        push, top = stack.append, stack.pop
+        while stack:
+            t, it = stack[-1]
+            for p in it:
+                if type(p) is not Tensor and not isinstance(p, Tensor):
+                    continue
+                if p.grad_fn is not None and id(p) not in seen:
+                    add(id(p))
+                    push((p, iter(p.grad_fn.inputs)))
+                    break
+            else:
+                top()
+                order.append(t)
     order.reverse()
     return order
 
@@ -566,15 +571,13 @@ def _propagate(t: Tensor, node, g, grads: dict, leaf_grads: dict, traced: bool, 
     fast = fast_argnum = None
     if not traced:
         fast, fast_argnum = prim.fast, prim.fast_argnum
-    raw = targs = gt = None
-    for i, inp in enumerate(inputs):
-        if not (isinstance(inp, Tensor) and inp.requires_grad):
-            continue  # no work for inputs that need no gradient
+    raw = node.raw
+    targs = gt = None
+    for i in node.grad_idx:  # no work for inputs that need no gradient
+        inp = inputs[i]
         if useful is not None and id(inp) not in useful:
             continue  # does not lead to any tensor the caller asked about
         if fast is not None or fast_argnum is not None:
-            if raw is None:
-                raw = [a.data if isinstance(a, Tensor) else a for a in inputs]
             if fast is not None:
                 if i >= len(fast) or fast[i] is None:
                     continue
