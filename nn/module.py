@@ -156,8 +156,40 @@ class Module:
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward(); define forward(self, ...) in the subclass")
 
+    # A class-level empty mapping, never written to: a module without hooks pays one
+    # attribute lookup per call. register_forward_hook gives the instance its own dict.
+    _forward_hooks: dict = {}
+
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        out = self.forward(*args, **kwargs)
+        if self._forward_hooks:
+            for hook in tuple(self._forward_hooks.values()):
+                r = hook(self, args, out)
+                if r is not None:
+                    out = r
+        return out
+
+    def register_forward_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(module, inputs, output)`` after every forward pass of this module.
+
+        ``inputs`` is the tuple of positional arguments. If the hook returns
+        something other than ``None``, that replaces the output (as in
+        PyTorch). Returns a handle whose ``remove()`` unregisters the hook;
+        the handle is also a context manager that removes it on exit.
+
+        >>> import nn, autograd_lite as ag
+        >>> fc = nn.Linear(3, 2)
+        >>> seen = []
+        >>> handle = fc.register_forward_hook(lambda m, inputs, out: seen.append(out.shape))
+        >>> _ = fc(ag.ones(4, 3)); handle.remove(); _ = fc(ag.ones(1, 3))
+        >>> seen
+        [(4, 2)]
+        """
+        if not callable(hook):
+            raise TypeError(f"register_forward_hook: expected a callable, got {type(hook).__name__}")
+        if "_forward_hooks" not in self.__dict__:
+            object.__setattr__(self, "_forward_hooks", OrderedDict())
+        return RemovableHandle(self._forward_hooks, hook)
 
     # ------------------------------------------------------------- walking
     def named_modules(self, prefix: str = "", memo: set | None = None) -> Iterator[tuple[str, Module]]:
@@ -332,8 +364,7 @@ class Module:
             problems.append("unexpected keys: " + ", ".join(unexpected))
         if problems:
             raise KeyError(
-                f"load_state_dict into {type(self).__name__}: " + " | ".join(problems)
-                + ". Nothing was loaded."
+                f"load_state_dict into {type(self).__name__}: " + " | ".join(problems) + ". Nothing was loaded."
             )
         for k, t in targets.items():
             if k in given:
@@ -376,6 +407,29 @@ class Module:
 
     def __dir__(self):
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules))
+
+
+class RemovableHandle:
+    """Returned by :meth:`Module.register_forward_hook`; ``remove()`` unregisters the hook."""
+
+    __slots__ = ("_hooks", "_key")
+    _next_key = [0]
+
+    def __init__(self, hooks: dict, hook) -> None:
+        self._next_key[0] += 1
+        self._hooks = hooks
+        self._key = self._next_key[0]
+        hooks[self._key] = hook
+
+    def remove(self) -> None:
+        """Unregister the hook (calling it twice is harmless)."""
+        self._hooks.pop(self._key, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
 
 
 class IncompatibleKeys(tuple):
