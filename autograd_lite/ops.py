@@ -1091,7 +1091,13 @@ defvjp_argnum(matmul, _matmul_vjp)
 def _matmul_fast(i, g, out, a, b):
     a, b = np.asarray(a), np.asarray(b)
     if a.ndim == 2 and b.ndim == 2:  # the common case, without reshaping
-        return g @ b.T if i == 0 else a.T @ g
+        if i == 0:
+            return g @ b.T
+        if b.flags.f_contiguous and not b.flags.c_contiguous:
+            # b is a transposed weight (x @ W.T): give its gradient the same layout, so
+            # that W's gradient comes out C-contiguous for the optimizer's in-place update
+            return (g.T @ a).T
+        return a.T @ g
     if a.ndim == 1 and b.ndim == 1:
         return g * (b if i == 0 else a)
     a2 = a if a.ndim > 1 else a[None, :]

@@ -14,7 +14,7 @@ import gc
 import numpy as np
 
 from . import config
-from .graph import _grad_state, _inplace_epoch, modified_since
+from .graph import _grad_state, _inplace_epoch, _memory_owner, modified_since
 
 _ndarray = np.ndarray
 _asarray = np.asarray
@@ -528,12 +528,16 @@ def _accumulate_leaf(leaf: Tensor, g: Tensor, create_graph: bool, assigned: set)
         return
     arr = g.data
     if old is None:
-        # add passes its gradient through unchanged, so one array can reach several
-        # tensors; views and read-only broadcasts are not the tensor's own either.
-        # Copy those, so every .grad owns its array and may be changed in place.
-        if arr.base is not None or not arr.flags.writeable or id(arr) in assigned:
+        # add passes its gradient through unchanged and slicing rules return views, so
+        # one piece of memory can reach several tensors. Gradients are temporaries of
+        # this backward pass: the first tensor to receive a piece of memory keeps it,
+        # later ones (and read-only broadcasts) get a copy, so every .grad can be
+        # changed in place without touching another.
+        owner = _memory_owner(arr)
+        if not arr.flags.writeable or id(owner) in assigned:
             arr = arr.copy()
-        assigned.add(id(arr))
+            owner = arr
+        assigned.add(id(owner))
         leaf.grad = _make(arr, None)
     else:
         leaf.grad = _make(old.data + arr, None)

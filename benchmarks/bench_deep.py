@@ -47,9 +47,30 @@ def run_numpy(n: int) -> tuple[float, float, float]:
     return t1 - t0, t2 - t1, float(g)
 
 
+def _has_torch() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("torch") is not None
+
+
+def run_torch(n: int) -> tuple[float, float, float]:
+    import torch
+
+    x = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+    t0 = time.perf_counter()
+    y = x
+    for _ in range(n):
+        y = y * A + B
+    t1 = time.perf_counter()
+    y.backward()
+    t2 = time.perf_counter()
+    return t1 - t0, t2 - t1, float(x.grad)
+
+
 def main(sizes=(10**4, 10**5, 10**6), repeats: int = 3) -> dict:
     rows = []
     ratios = {}
+    torch_ratios = {}
     per_op = []
     for n in sizes:
         ag_f, ag_b, np_f, np_b = [], [], [], []
@@ -61,6 +82,9 @@ def main(sizes=(10**4, 10**5, 10**6), repeats: int = 3) -> dict:
             np_f.append(f)
             np_b.append(b)
         assert abs(g_ag - g_np) <= 1e-9 * abs(g_np), (g_ag, g_np)
+        if _has_torch() and n <= 10**5:  # PyTorch, where installed, for scale
+            tf, tb, _ = run_torch(n)
+            torch_ratios[n] = (tf + tb) / statistics.median(a + b for a, b in zip(np_f, np_b))
         agt = statistics.median(a + b for a, b in zip(ag_f, ag_b))
         npt = statistics.median(a + b for a, b in zip(np_f, np_b))
         bwd = statistics.median(ag_b)
@@ -80,7 +104,9 @@ def main(sizes=(10**4, 10**5, 10**6), repeats: int = 3) -> dict:
     print(table(rows, ["N", "fwd s", "bwd s", "bwd us/op", "numpy fwd+bwd s", "ratio"]))
     growth = per_op[-1] / per_op[0]
     print(f"backward time per op, largest N vs smallest N: {growth:.2f}x (1.0 = perfectly linear)")
-    return {"W5": ratios, "W5_linearity": growth}
+    if torch_ratios:
+        print("PyTorch, same chain: " + ", ".join(f"N={n:,}: {r:.0f}x" for n, r in torch_ratios.items()))
+    return {"W5": ratios, "W5_linearity": growth, "W5_torch": torch_ratios}
 
 
 if __name__ == "__main__":

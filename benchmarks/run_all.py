@@ -1,7 +1,10 @@
-"""Run every benchmark in this folder and print a summary of the ratios to hand-written NumPy.
+"""Run every benchmark and print the ratios to hand-written NumPy against the targets.
 
-python benchmarks/run_all.py            # full sizes
-python benchmarks/run_all.py --quick    # smaller sizes, for a smoke run
+    python benchmarks/run_all.py            # the full sizes (a few minutes)
+    python benchmarks/run_all.py --quick    # smaller sizes, a smoke run
+
+PyTorch is measured too where it is installed (``pip install torch``); it is
+never a dependency.
 """
 
 from __future__ import annotations
@@ -10,7 +13,13 @@ import sys
 import time
 
 import bench_deep
+import bench_memory
+import bench_mlp
 import bench_overhead
+
+from _common import table
+
+TARGETS = {"W1": 2.0, "W2": 2.5, "W3": 1.3, "W4": 1.05}
 
 
 def main(argv: list[str]) -> dict:
@@ -19,13 +28,24 @@ def main(argv: list[str]) -> dict:
     results = {}
     results.update(bench_overhead.main())
     print()
+    results.update(bench_mlp.main(quick=quick))
+    print()
     results.update(bench_deep.main((10**3, 10**4, 10**5) if quick else (10**4, 10**5, 10**6)))
     print()
-    print("summary (ratio to hand-written NumPy, medians measured in this run)")
-    print(f"  W1 per-op overhead      {results['W1']:.2f}x")
+    results.update(bench_memory.main(quick=quick))
+    print()
+    rows = []
+    for w, target in TARGETS.items():
+        t = results.get(f"{w}_torch")
+        rows.append((w, f"{results[w]:.2f}x", f"<= {target}x", "-" if t is None else f"{t:.2f}x"))
     for n, r in results["W5"].items():
-        print(f"  W5 deep chain N={n:<9,} {r:.1f}x")
-    print(f"  W5 backward us/op growth, largest/smallest N: {results['W5_linearity']:.2f}x")
+        t = results.get("W5_torch", {}).get(n)
+        rows.append((f"W5 N={n:,}", f"{r:.1f}x", "<= 25x", "-" if t is None else f"{t:.0f}x"))
+    rows.append(("W5 bwd/op drift", f"{results['W5_linearity']:.2f}x", "linear", ""))
+    rows.append(("W6 import", f"+{results['W6_import_mib']:.1f} MiB", "<= +15 MiB", ""))
+    rows.append(("W6 W4 peak", f"{results['W6_w4_ratio']:.2f}x", "<= 1.2x", ""))
+    print("summary: ratio to hand-written NumPy, medians measured in this run")
+    print(table(rows, ["workload", "autograd_lite", "target", "PyTorch"]))
     print(f"total benchmark time {time.perf_counter() - t0:.0f} s")
     return results
 
