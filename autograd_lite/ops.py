@@ -70,7 +70,7 @@ def _shape_arg(shape, op: str) -> tuple:
 
 # ------------------------------------------------------------- broadcasting
 @primitive
-def _broadcast_to(x, shape):
+def _broadcast_to(x, *, shape):
     try:
         return np.broadcast_to(x, shape)
     except ValueError:
@@ -118,45 +118,65 @@ def broadcast_to(x, shape) -> Tensor:
 
 
 # ------------------------------------------------------- elementwise binary
-@primitive(name="add", elementwise=True)
-def add(x, y):
-    return np.add(x, y)
+add = primitive(np.add, name="add", elementwise=True)
+add.__doc__ = """x + y, elementwise with broadcasting.
+
+    >>> import autograd_lite as ag
+    >>> ag.add(ag.tensor([1.0, 2.0]), 3.0)
+    tensor([4., 5.])
+    """
 
 
 defvjp(add, lambda g, out, x, y: g, lambda g, out, x, y: g)
 _deffast(add, lambda g, out, x, y: g, lambda g, out, x, y: g)
 
 
-@primitive(name="sub", elementwise=True)
-def sub(x, y):
-    return np.subtract(x, y)
+sub = primitive(np.subtract, name="sub", elementwise=True)
+sub.__doc__ = """x - y, elementwise with broadcasting.
+
+    >>> import autograd_lite as ag
+    >>> ag.sub(ag.tensor([1.0, 2.0]), 3.0)
+    tensor([-2., -1.])
+    """
 
 
 defvjp(sub, lambda g, out, x, y: g, lambda g, out, x, y: -g)
 _deffast(sub, lambda g, out, x, y: g, lambda g, out, x, y: -g)
 
 
-@primitive(name="mul", elementwise=True)
-def mul(x, y):
-    return np.multiply(x, y)
+mul = primitive(np.multiply, name="mul", elementwise=True)
+mul.__doc__ = """x * y, elementwise with broadcasting.
+
+    >>> import autograd_lite as ag
+    >>> ag.mul(ag.tensor([1.0, 2.0]), 3.0)
+    tensor([3., 6.])
+    """
 
 
 defvjp(mul, lambda g, out, x, y: g * y, lambda g, out, x, y: g * x)
 _deffast(mul, lambda g, out, x, y: g * y, lambda g, out, x, y: g * x)
 
 
-@primitive(name="div", elementwise=True)
-def div(x, y):
-    return np.true_divide(x, y)
+div = primitive(np.true_divide, name="div", elementwise=True)
+div.__doc__ = """x / y, elementwise with broadcasting.
+
+    >>> import autograd_lite as ag
+    >>> ag.div(ag.tensor([1.0, 2.0]), 4.0)
+    tensor([0.25, 0.5 ])
+    """
 
 
 defvjp(div, lambda g, out, x, y: g / y, lambda g, out, x, y: -g * (out / y))
 _deffast(div, lambda g, out, x, y: g / y, lambda g, out, x, y: -g * (out / y))
 
 
-@primitive(name="pow", elementwise=True)
-def power(x, y):
-    return np.power(x, y)
+power = primitive(np.power, name="pow", elementwise=True)
+power.__doc__ = """x ** y, elementwise with broadcasting.
+
+    >>> import autograd_lite as ag
+    >>> ag.power(ag.tensor([1.0, 2.0]), 3.0)
+    tensor([1., 8.])
+    """
 
 
 def _pow_vjp_x(g, out, x, y):
@@ -208,9 +228,13 @@ def _tie_weights(x: Tensor, y: Tensor, g: Tensor, greater: bool) -> Tensor:
     return _const(_np_tie_weights(x.data, y.data, g.data.dtype, greater).astype(g.data.dtype, copy=False))
 
 
-@primitive(name="maximum", elementwise=True)
-def maximum(x, y):
-    return np.maximum(x, y)
+maximum = primitive(np.maximum, name="maximum", elementwise=True)
+maximum.__doc__ = """Elementwise maximum; tied inputs share the gradient evenly.
+
+    >>> import autograd_lite as ag
+    >>> ag.maximum(ag.tensor([1.0, 5.0]), 3.0)
+    tensor([3., 5.])
+    """
 
 
 defvjp(
@@ -225,9 +249,13 @@ _deffast(
 )
 
 
-@primitive(name="minimum", elementwise=True)
-def minimum(x, y):
-    return np.minimum(x, y)
+minimum = primitive(np.minimum, name="minimum", elementwise=True)
+minimum.__doc__ = """Elementwise minimum; tied inputs share the gradient evenly.
+
+    >>> import autograd_lite as ag
+    >>> ag.minimum(ag.tensor([1.0, 5.0]), 3.0)
+    tensor([1., 3.])
+    """
 
 
 defvjp(
@@ -310,45 +338,65 @@ defvjp(alias, lambda g, out, x: g)
 _deffast(alias, lambda g, out, x: g)
 
 
-@primitive(name="neg")
-def neg(x):
-    return np.negative(x)
+neg = primitive(np.negative, name="neg")
+neg.__doc__ = """-x.
+
+    >>> import autograd_lite as ag
+    >>> ag.neg(ag.tensor([1.0, -2.0]))
+    tensor([-1.,  2.])
+    """
 
 
 defvjp(neg, lambda g, out, x: -g)
 _deffast(neg, lambda g, out, x: -g)
 
 
-@primitive(name="exp")
-def exp(x):
-    return np.exp(x)
+exp = primitive(np.exp, name="exp")
+exp.__doc__ = """e ** x.
+
+    >>> import autograd_lite as ag
+    >>> ag.exp(ag.tensor([0.0]))
+    tensor([1.])
+    """
 
 
 defvjp(exp, lambda g, out, x: g * out)
 _deffast(exp, lambda g, out, x: g * out)
 
 
-@primitive(name="log")
-def log(x):
-    return np.log(x)
+log = primitive(np.log, name="log")
+log.__doc__ = """Natural logarithm.
+
+    >>> import autograd_lite as ag
+    >>> ag.log(ag.tensor([1.0]))
+    tensor([0.])
+    """
 
 
 defvjp(log, lambda g, out, x: g / x)
 _deffast(log, lambda g, out, x: g / x)
 
 
-@primitive(name="expm1")
-def expm1(x):
-    return np.expm1(x)
+expm1 = primitive(np.expm1, name="expm1")
+expm1.__doc__ = """exp(x) - 1, accurate near 0.
+
+    >>> import autograd_lite as ag
+    >>> ag.expm1(ag.tensor([0.0]))
+    tensor([0.])
+    """
 
 
 defvjp(expm1, lambda g, out, x: g * (out + 1.0))
 _deffast(expm1, lambda g, out, x: g * (out + 1.0))
 
 
-@primitive(name="log1p")
-def log1p(x):
-    return np.log1p(x)
+log1p = primitive(np.log1p, name="log1p")
+log1p.__doc__ = """log(1 + x), accurate near 0.
+
+    >>> import autograd_lite as ag
+    >>> ag.log1p(ag.tensor([0.0]))
+    tensor([0.])
+    """
 
 
 defvjp(log1p, lambda g, out, x: g / (1.0 + x))
@@ -369,45 +417,65 @@ defvjp(erf, _erf_vjp)
 _deffast(erf, lambda g, out, x: g * (_TWO_OVER_SQRT_PI * np.exp(-(np.clip(x, -30.0, 30.0) ** 2))))
 
 
-@primitive(name="sqrt")
-def sqrt(x):
-    return np.sqrt(x)
+sqrt = primitive(np.sqrt, name="sqrt")
+sqrt.__doc__ = """Square root.
+
+    >>> import autograd_lite as ag
+    >>> ag.sqrt(ag.tensor([4.0]))
+    tensor([2.])
+    """
 
 
 defvjp(sqrt, lambda g, out, x: g / (2.0 * out))
 _deffast(sqrt, lambda g, out, x: g / (2.0 * out))
 
 
-@primitive(name="sin")
-def sin(x):
-    return np.sin(x)
+sin = primitive(np.sin, name="sin")
+sin.__doc__ = """Sine.
+
+    >>> import autograd_lite as ag
+    >>> ag.sin(ag.tensor([0.0]))
+    tensor([0.])
+    """
 
 
 defvjp(sin, lambda g, out, x: g * cos(x))
 _deffast(sin, lambda g, out, x: g * np.cos(x))
 
 
-@primitive(name="cos")
-def cos(x):
-    return np.cos(x)
+cos = primitive(np.cos, name="cos")
+cos.__doc__ = """Cosine.
+
+    >>> import autograd_lite as ag
+    >>> ag.cos(ag.tensor([0.0]))
+    tensor([1.])
+    """
 
 
 defvjp(cos, lambda g, out, x: -(g * sin(x)))
 _deffast(cos, lambda g, out, x: -(g * np.sin(x)))
 
 
-@primitive(name="tanh")
-def tanh(x):
-    return np.tanh(x)
+tanh = primitive(np.tanh, name="tanh")
+tanh.__doc__ = """Hyperbolic tangent.
+
+    >>> import autograd_lite as ag
+    >>> ag.tanh(ag.tensor([0.0]))
+    tensor([0.])
+    """
 
 
 defvjp(tanh, lambda g, out, x: g * (1.0 - out * out))
 _deffast(tanh, lambda g, out, x: g * (1.0 - out * out))
 
 
-@primitive(name="abs")
-def abs(x):  # noqa: A001 - the NumPy name
-    return np.abs(x)
+abs = primitive(np.absolute, name="abs")  # noqa: A001 - the NumPy name
+abs.__doc__ = """|x|; the gradient at 0 is 0.
+
+    >>> import autograd_lite as ag
+    >>> ag.abs(ag.tensor([-2.0]))
+    tensor([2.])
+    """
 
 
 defvjp(abs, lambda g, out, x: g * sign(x))
@@ -453,7 +521,7 @@ def clip(x, lo=None, hi=None) -> Tensor:
 
 
 @primitive(name="astype")
-def _astype(x, dtype):
+def _astype(x, *, dtype):
     return x.astype(dtype)
 
 
@@ -631,7 +699,7 @@ def _unreduce(g: Tensor, axis, ndim: int) -> Tensor:
 
 
 @primitive(name="sum")
-def _sum(x, axis=None, keepdims=False):
+def _sum(x, *, axis=None, keepdims=False):
     return np.sum(x, axis=axis, keepdims=keepdims)
 
 
@@ -743,12 +811,12 @@ def _extreme_vjp(g, out, x, axis=None, keepdims=False):
 
 
 @primitive(name="max")
-def _max(x, axis=None, keepdims=False):
+def _max(x, *, axis=None, keepdims=False):
     return np.max(x, axis=axis, keepdims=keepdims)
 
 
 @primitive(name="min")
-def _min(x, axis=None, keepdims=False):
+def _min(x, *, axis=None, keepdims=False):
     return np.min(x, axis=axis, keepdims=keepdims)
 
 
@@ -811,7 +879,7 @@ def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
 
 # ------------------------------------------------------------------ shapes
 @primitive(name="reshape")
-def _reshape(x, shape):
+def _reshape(x, *, shape):
     try:
         return np.reshape(x, shape)
     except ValueError:
@@ -835,7 +903,7 @@ def reshape(x, *shape) -> Tensor:
 
 
 @primitive(name="transpose")
-def _transpose(x, axes):
+def _transpose(x, *, axes):
     return np.transpose(x, axes)
 
 
@@ -950,12 +1018,12 @@ def _normalize_index(index):
 
 
 @primitive(name="getitem")
-def _getitem(x, index):
+def _getitem(x, *, index):
     return x[index]
 
 
 @primitive(name="index_add")
-def _scatter_add(g, index, shape):
+def _scatter_add(g, *, index, shape):
     return _np_scatter_add(g, index, shape)
 
 

@@ -118,6 +118,73 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
         return lambda f: primitive(f, name=name, elementwise=elementwise)
     prim = Primitive(name or fn.__name__, fn, elementwise)
     state = _grad_state
+    arity = _arity(fn)
+
+    def check_kwargs(kwargs: dict) -> None:
+        for k, v in kwargs.items():
+            if isinstance(v, Tensor) and v.requires_grad:
+                raise TypeError(
+                    f"{prim.name}: keyword argument {k}= is a tensor that requires grad; pass "
+                    f"differentiable inputs positionally (keyword arguments are constants)"
+                )
+
+    # The hot path: most primitives take one or two positional inputs, and a
+    # wrapper written for exactly that avoids building lists per call.
+    def wrapped1(x, **kwargs):
+        if isinstance(x, Tensor):
+            xd = x.data
+            need = x.requires_grad
+        else:
+            xd = x
+            need = False
+        try:
+            out = fn(xd, **kwargs)
+        except ShapeError:
+            raise
+        except (ValueError, TypeError, IndexError) as e:
+            raise _forward_error(prim, (x,), e) from None
+        if type(out) is not _ndarray:
+            out = _asarray(out)
+        if need and state.enabled:
+            if kwargs:
+                check_kwargs(kwargs)
+            return _make(out, Node(prim, (x,), kwargs or _NO_KWARGS, _inplace_epoch[0], (xd,), _FIRST))
+        return _make(out, None)
+
+    def wrapped2(x, y, **kwargs):
+        if isinstance(x, Tensor):
+            xd = x.data
+            gx = x.requires_grad
+        else:
+            xd = x
+            gx = False
+        if isinstance(y, Tensor):
+            yd = y.data
+            gy = y.requires_grad
+        else:
+            yd = y
+            gy = False
+        try:
+            out = fn(xd, yd, **kwargs)
+        except ShapeError:
+            raise
+        except (ValueError, TypeError, IndexError) as e:
+            raise _forward_error(prim, (x, y), e) from None
+        if type(out) is not _ndarray:
+            out = _asarray(out)
+        if not ((gx or gy) and state.enabled):
+            return _make(out, None)
+        if kwargs:
+            check_kwargs(kwargs)
+        args = (x, y)
+        if elementwise:
+            shape = out.shape
+            if (gx and xd.shape != shape) or (gy and yd.shape != shape):
+                args = _broadcast_inputs(_bcast[0], args, shape)
+                xd = args[0].data if gx else xd
+                yd = args[1].data if gy else yd
+        grad_idx = _BOTH if gx and gy else _FIRST if gx else _SECOND
+        return _make(out, Node(prim, args, kwargs or _NO_KWARGS, _inplace_epoch[0], (xd, yd), grad_idx))
 
     def wrapped(*args, **kwargs):
         if not state.enabled:  # inside no_grad, and while the engine runs rules
@@ -143,12 +210,7 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
                 datas.append(a)
             i += 1
         if kwargs:
-            for k, v in kwargs.items():
-                if isinstance(v, Tensor) and v.requires_grad:
-                    raise TypeError(
-                        f"{prim.name}: keyword argument {k}= is a tensor that requires grad; pass "
-                        f"differentiable inputs positionally (keyword arguments are constants)"
-                    )
+            check_kwargs(kwargs)
         try:
             out = fn(*datas, **kwargs)
         except ShapeError:
@@ -170,10 +232,30 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
         node = Node(prim, args, kwargs or _NO_KWARGS, _inplace_epoch[0], tuple(datas), tuple(grad_idx))
         return _make(out, node)
 
-    functools.update_wrapper(wrapped, fn)
-    wrapped.primitive = prim
-    prim.apply = wrapped
-    return wrapped
+    chosen = wrapped1 if arity == 1 else wrapped2 if arity == 2 else wrapped
+    functools.update_wrapper(chosen, fn)
+    if isinstance(fn, np.ufunc):
+        chosen.__doc__ = f"The primitive '{prim.name}' (NumPy's {fn.__name__}), differentiable."
+    chosen.primitive = prim
+    prim.apply = chosen
+    return chosen
+
+
+_FIRST, _SECOND, _BOTH = (0,), (1,), (0, 1)
+
+
+def _arity(fn) -> int | None:
+    """1 or 2 when ``fn`` takes exactly that many positional inputs (no defaults, no *args), else None."""
+    if isinstance(fn, np.ufunc):
+        return fn.nin if fn.nout == 1 and fn.nin in (1, 2) else None
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if any(p.kind == p.VAR_POSITIONAL for p in params) or any(p.default is not p.empty for p in positional):
+        return None
+    return len(positional) if len(positional) in (1, 2) else None
 
 
 _NO_KWARGS: dict = {}  # shared by every node called without keyword arguments; never written to

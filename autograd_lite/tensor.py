@@ -470,7 +470,9 @@ def run_backward(roots, grad_outputs, retain_graph=False, create_graph=False, in
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for t in order:
+        if not traced and wanted is None:
+            _run_untraced(order, grads, leaf_grads, retain_graph, assigned)
+        for t in order if (traced or wanted is not None) else ():
             key = id(t)
             g = grads.pop(key, None)
             node = t.grad_fn
@@ -505,6 +507,63 @@ def run_backward(roots, grad_outputs, retain_graph=False, create_graph=False, in
     if wanted is not None:
         return [wanted[id(t)] for t in inputs]
     return None
+
+
+def _run_untraced(order: list, grads: dict, leaf_grads: dict, retain_graph: bool, assigned: set) -> None:
+    """The common backward pass, written for speed: arrays, NumPy rules, everything inline.
+
+    It does what the general loop in ``run_backward`` with ``_propagate`` does
+    for an untraced pass that accumulates into ``.grad``.
+    """
+    pop, get = grads.pop, grads.get
+    epoch = _inplace_epoch
+    for t in order:
+        key = id(t)
+        g = pop(key, None)
+        node = t.grad_fn
+        if not retain_graph:
+            node.consumed = True
+        if g is None:
+            continue  # this branch does not reach the roots
+        meta = t._meta
+        if meta is not None:
+            if "hooks" in meta:
+                g = _run_hooks(t, _make(g, None)).data
+            if meta.get("retain"):
+                _accumulate_leaf(t, _make(g, None), False, assigned)
+        fast = node.prim.fast
+        if fast is None:
+            _propagate(t, node, g, grads, leaf_grads, False, None)
+            continue
+        if epoch[0] > node.epoch:
+            _check_unmodified(t, node)
+        raw, kw, out, inputs = node.raw, node.kwargs, t.data, node.inputs
+        for i in node.grad_idx:
+            rule = fast[i] if i < len(fast) else None
+            if rule is None:
+                continue
+            c = rule(g, out, *raw, **kw) if kw else rule(g, out, *raw)
+            inp = inputs[i]
+            d = inp.data
+            if c.shape != d.shape:
+                _bad_shape(node.prim, i, c.shape, d.shape)
+            if c.dtype != d.dtype:
+                c = c.astype(d.dtype)
+            k = id(inp)
+            if inp.grad_fn is None:
+                prev = leaf_grads.get(k)
+                leaf_grads[k] = (inp, c if prev is None else prev[1] + c)
+            else:
+                prev = get(k)
+                grads[k] = c if prev is None else prev + c
+
+
+def _bad_shape(prim, i: int, got: tuple, want: tuple):
+    raise ValueError(
+        f"{prim.name}: the gradient rule for input {i} returned shape {got}, but that input has "
+        f"shape {want}. A rule must return a gradient shaped like its input; a primitive "
+        f"that broadcasts its inputs should be declared with @ag.primitive(elementwise=True)."
+    )
 
 
 def _accumulate(old, new, traced: bool):
@@ -600,11 +659,7 @@ def _propagate(t: Tensor, node, g, grads: dict, leaf_grads: dict, traced: bool, 
                 continue
         carr = contrib.data if traced else contrib
         if carr.shape != inp.data.shape:
-            raise ValueError(
-                f"{prim.name}: the gradient rule for input {i} returned shape {carr.shape}, but that input has "
-                f"shape {inp.data.shape}. A rule must return a gradient shaped like its input; a primitive "
-                f"that broadcasts its inputs should be declared with @ag.primitive(elementwise=True)."
-            )
+            _bad_shape(prim, i, carr.shape, inp.data.shape)
         if carr.dtype != inp.data.dtype:
             contrib = contrib.astype(inp.data.dtype)
         key = id(inp)

@@ -409,8 +409,13 @@ class TestReviewRegressions:
         ag.defvjp(sq2, lambda g, out, x: (2 * g * x).data)  # not a Tensor
         with pytest.raises(TypeError, match="create_graph=True rules must be written with Tensor"):
             ag.grad(ag.grad(sq2))(1.5)
-        with pytest.raises(TypeError, match="keyword argument x= is a tensor that requires grad"):
-            sq(x=ag.tensor(1.0, requires_grad=True))
+
+        @ag.primitive
+        def scale(x, *, k):
+            return x * k
+
+        with pytest.raises(TypeError, match="keyword argument k= is a tensor that requires grad"):
+            scale(x, k=ag.tensor(1.0, requires_grad=True))
 
     def test_std_of_constant_and_max_with_nan(self):
         x = ag.tensor([1.0, 1.0, 1.0], requires_grad=True)
