@@ -6,12 +6,20 @@ engine applies the chain rule. To show it computes what a hand-written
 backpropagation computes, the first step's gradients are compared with the
 NumPy version people write in tutorials.
 
-    python examples/xor.py            # trains and prints predictions
-    python examples/xor.py --quick    # fewer epochs (used by the test suite)
+After training, ``ag.viz.render_graph`` draws the backward graph of the loss
+at the trained weights, every node with its value and its gradient (the
+sigmoid shows up as the operations it is built from: 0.5 * tanh(x / 2) +
+0.5), and the loss curve is plotted. Without Graphviz's ``dot`` program the
+graph's DOT source is written instead and the demo carries on.
+
+    python examples/xor.py                # trains, prints predictions, writes examples/out/xor_*
+    python examples/xor.py --quick        # fewer epochs (used by the test suite)
+    python examples/xor.py --out DIR      # write the pictures into DIR
 """
 
 from __future__ import annotations
 
+import pathlib
 import sys
 
 import numpy as np
@@ -77,8 +85,62 @@ def train(epochs: int = 5000, lr: float = 2.0, verbose: bool = True) -> tuple[di
     return p, losses
 
 
+def render(root: ag.Tensor, path: pathlib.Path, names: dict) -> pathlib.Path | None:
+    """Render the backward graph of ``root`` into ``path`` (its suffix is the format).
+
+    Without Graphviz (the ``dot`` program, or the ``graphviz`` Python
+    package) print why and return ``None``: the demo does not need it.
+    """
+    try:
+        return ag.viz.render_graph(root, path, format=path.suffix.lstrip("."), names=names, rankdir="TB", compact=True)
+    except (RuntimeError, ImportError) as e:
+        print(f"  (not rendered: {e})")
+        return None
+
+
+def plot_losses(losses: list, path: pathlib.Path) -> pathlib.Path:
+    """The loss per epoch on a log scale."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    ax.semilogy(np.arange(len(losses)), losses, lw=2)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean squared error")
+    ax.set_title(f"XOR, 2-2-1 sigmoid network: final loss {losses[-1]:.5f}")
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return path
+
+
+def pictures(p: dict, losses: list, out_dir: pathlib.Path) -> list:
+    """Draw the backward graph of the trained network's loss (SVG and PNG) and the loss curve; return the paths."""
+    x, y = ag.tensor(X), ag.tensor(Y)
+    loss = mse(forward(p, x), y)  # a fresh graph: the weights changed in place after the last step's
+    names = {**p, "X": x, "Y": y, "loss": loss}
+    print(
+        f"\nbackward graph of the loss at the trained weights ({loss.item():.5f}), values and gradients on every node:"
+    )
+    written = []
+    for suffix in ("svg", "png"):
+        path = render(loss, out_dir / f"xor_graph.{suffix}", names)
+        if path is None:
+            break  # no Graphviz: said once is enough
+        written.append(path)
+        print(f"  wrote {path}")
+    path = plot_losses(losses, out_dir / "xor_loss.png")
+    print(f"loss curve: wrote {path}")
+    return written + [path]
+
+
 def main(argv: list[str]) -> float:
     epochs = 2000 if "--quick" in argv else 5000
+    out_dir = pathlib.Path(argv[argv.index("--out") + 1]) if "--out" in argv else pathlib.Path(__file__).parent / "out"
     p0 = init_params()
     with ag.no_grad():
         before = forward(p0, X).data.ravel()
@@ -90,6 +152,7 @@ def main(argv: list[str]) -> float:
         print(f"{x.astype(int)}  {y:4.0f}    {b:.3f}   {a:.3f}")
     print(f"\nfinal loss {losses[-1]:.5f} after {epochs} epochs")
     assert losses[-1] < 0.01 and np.all((after > 0.5) == (Y.ravel() > 0.5)), "XOR was not learned"
+    pictures(p, losses, out_dir)
     return losses[-1]
 
 
