@@ -442,3 +442,16 @@ def test_forward_hooks():
     assert len(calls) == 3
     with pytest.raises(TypeError, match="callable"):
         fc.register_forward_hook(3)
+
+
+def test_a_stalled_stack_is_flagged_even_when_every_layer_is_equally_small():
+    import nn
+    from autograd_lite.viz import grad_flow_report
+
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 4), nn.Tanh(), nn.Linear(4, 1))
+    for p in model.parameters():
+        p.grad = ag.full(p.shape, 1e-10)
+    report = grad_flow_report(model)
+    assert report.vanishing == ["0", "2"] and not report.healthy
+    assert grad_flow_report(model, min_grad=0.0).healthy

@@ -312,7 +312,7 @@ def _e(x: float, digits: int = 1) -> str:
     return f"{x:.{digits}e}"
 
 
-def _layer_stats(groups, vanishing: float, exploding: float, max_grad: float = np.inf) -> list:
+def _layer_stats(groups, vanishing: float, exploding: float, max_grad: float = np.inf, min_grad: float = 0.0) -> list:
     rows = []
     for layer, kind, params in groups:
         gs = [
@@ -341,7 +341,7 @@ def _layer_stats(groups, vanishing: float, exploding: float, max_grad: float = n
             status = "non-finite"
         elif mx == 0.0:
             status = "zero"
-        elif ratio < vanishing:
+        elif ratio < vanishing or mean < min_grad:
             status = "vanishing"
         elif ratio > exploding or mx > max_grad:
             status = "exploding"
@@ -374,6 +374,7 @@ def grad_flow_report(
     vanishing: float = 1e-3,
     exploding: float = 1e3,
     max_grad: float = 1e3,
+    min_grad: float = 1e-8,
 ) -> GradFlowReport:
     """Check how gradients flow through ``model``: vanishing, exploding and dead units.
 
@@ -391,7 +392,9 @@ def grad_flow_report(
       units as well.
 
     A layer is ``"vanishing"`` when its mean |grad| is below ``vanishing``
-    times the last layer's (three orders of magnitude by default),
+    times the last layer's (three orders of magnitude by default), or below
+    ``min_grad`` in absolute terms (a whole stack can stall together, which
+    the relative test alone misses; a converged model trips it too),
     ``"exploding"`` when above ``exploding`` times, or when any of its
     gradients exceeds ``max_grad`` in magnitude (in plain linear or ReLU
     stacks with too large weights every layer explodes alike, so only the
@@ -439,7 +442,7 @@ def grad_flow_report(
             "grad_flow_report: no parameter has a gradient yet; call loss.backward() first, or pass a batch: "
             "grad_flow_report(model, inputs, targets, loss_fn)"
         )
-    layers = _layer_stats(groups, vanishing, exploding, max_grad)
+    layers = _layer_stats(groups, vanishing, exploding, max_grad, min_grad)
     acts = list(recorder.values()) if recorder is not None else []
     title = type(model).__name__ if hasattr(model, "named_modules") else "model"
     return GradFlowReport(layers, acts, loss_value, vanishing, exploding, max_grad, recorder is not None, title)
