@@ -1,7 +1,7 @@
 """W6, memory: what ``import autograd_lite`` adds over NumPy, and the peak of W4 against the NumPy limit.
 
 Each measurement runs in a fresh Python process and reads its peak resident
-set size (``ru_maxrss``), so it counts everything the process touched.
+set size (``VmHWM``), so it counts everything the process touched.
 
     python benchmarks/bench_memory.py
 """
@@ -16,7 +16,16 @@ from _common import table
 
 HERE = Path(__file__).resolve().parent
 
-_PEAK = "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+# VmHWM is the process's own high-water mark; ru_maxrss would also count the parent
+# (Linux keeps it across exec), and the benchmark runner itself grows large.
+_PEAK = """
+try:
+    with open("/proc/self/status") as fh:
+        print(next(int(line.split()[1]) for line in fh if line.startswith("VmHWM")) / 1024)
+except OSError:
+    import resource
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
 
 
 def peak_mib(code: str) -> float:
