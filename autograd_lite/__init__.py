@@ -51,6 +51,7 @@ from .ops import (
     flatten,
     getitem,
     isfinite,
+    linear,
     log,
     log1p,
     logsumexp,
@@ -107,7 +108,7 @@ __all__ = [
     "sigmoid", "relu", "clip", "maximum", "minimum", "where", "sign", "isfinite", "astype",
     "sum", "mean", "var", "std", "max", "min", "argmax", "argmin", "logsumexp",
     "reshape", "transpose", "swapaxes", "squeeze", "expand_dims", "flatten", "broadcast_to", "getitem",
-    "concatenate", "stack", "matmul", "dot", "clone",
+    "concatenate", "stack", "matmul", "dot", "linear", "clone",
     "grad", "value_and_grad", "jacobian", "hessian", "vjp", "jvp",
 ]  # fmt: skip
 del _ops, _numpy_interop

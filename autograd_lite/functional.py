@@ -26,6 +26,7 @@ from .ops import (
     erf,
     exp,
     expm1,
+    linear,
     log,
     log1p,
     logsumexp,
@@ -39,6 +40,7 @@ from .primitive import ShapeError
 from .tensor import Tensor
 
 __all__ = [
+    "linear",
     "identity",
     "sigmoid",
     "tanh",

@@ -1179,6 +1179,62 @@ def _matmul_fast(i, g, out, a, b):
 _deffast(matmul, argnum=_matmul_fast)
 
 
+@primitive(name="linear")
+def _linear(x, weight, bias):
+    x, w = np.asarray(x), np.asarray(weight)
+    if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
+        raise ShapeError(
+            f"linear: input of shape {x.shape} does not fit a weight of shape {w.shape} "
+            f"(expected input shape (..., {w.shape[1] if w.ndim == 2 else '?'}))"
+        )
+    out = np.matmul(x, w.T)
+    if bias is not None:
+        if np.shape(bias) != (w.shape[0],):
+            raise ShapeError(f"linear: bias of shape {np.shape(bias)} does not fit {w.shape[0]} outputs")
+        out += bias
+    return out
+
+
+def _flat2(t: Tensor, n: int) -> Tensor:
+    return t if t.data.ndim == 2 else _reshape(t, shape=(-1, n))
+
+
+def _linear_vjp_w(g, out, x, w, b):
+    n_out, n_in = w.data.shape
+    return matmul(_transpose(_flat2(g, n_out), axes=(1, 0)), _flat2(x, n_in))
+
+
+def _linear_vjp_b(g, out, x, w, b):
+    return _sum(_flat2(g, w.data.shape[0]), axis=(0,), keepdims=False)
+
+
+defvjp(_linear, lambda g, out, x, w, b: matmul(g, w), _linear_vjp_w, _linear_vjp_b)
+
+
+def _linear_fast_w(g, out, x, w, b):
+    return g.reshape(-1, w.shape[0]).T @ np.reshape(x, (-1, w.shape[1]))
+
+
+_deffast(
+    _linear,
+    lambda g, out, x, w, b: g @ w,
+    _linear_fast_w,
+    lambda g, out, x, w, b: g.reshape(-1, w.shape[0]).sum(axis=0),
+)
+
+
+def linear(x, weight, bias=None) -> Tensor:
+    """``x @ weight.T + bias`` as one node (what ``nn.Linear`` computes), like PyTorch's ``F.linear``.
+
+    ``weight`` has shape ``(out, in)``; ``x`` any shape ending in ``in``.
+
+    >>> import autograd_lite as ag
+    >>> ag.linear(ag.ones(2, 3), ag.ones(4, 3), ag.zeros(4)).shape
+    (2, 4)
+    """
+    return _linear(x, weight, bias)
+
+
 def dot(a, b) -> Tensor:
     """NumPy's ``dot``: inner product of vectors, matrix product of matrices.
 

@@ -52,14 +52,13 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x):
-        shape = np.shape(x.data if isinstance(x, Tensor) else x)
+        shape = x.data.shape if isinstance(x, Tensor) else np.shape(x)
         if not shape or shape[-1] != self.in_features:
             raise ShapeError(
                 f"Linear(in_features={self.in_features}, out_features={self.out_features}): expected input "
                 f"whose last dimension is {self.in_features}, got shape {shape}"
             )
-        y = ag.matmul(x, self.weight.T)
-        return y if self.bias is None else y + self.bias
+        return ag.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

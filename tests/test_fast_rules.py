@@ -91,6 +91,9 @@ def test_reductions_shapes_and_indexing():
         ag.clip(x, -0.5, 0.5),
         x.astype(np.float32),
         ag.broadcast_to(x[0], (2, 4)),
+        ag.linear(x, ag.tensor(np.ones((5, 4)), requires_grad=True), ag.tensor(np.ones(5), requires_grad=True)),
+        ag.linear(x.reshape(2, 6)[:, :4], x[:2], None),
+        ag.linear(x[0], x[1:], x[0, :2]),
     ):
         check(out)
 

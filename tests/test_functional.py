@@ -258,3 +258,15 @@ test_expm1_second_order = grad_property(ag.expm1, tensors(shape=(3,)), reference
 test_log1p_second_order = grad_property(
     ag.log1p, tensors(shape=(3,), elements=floats(-0.5, 3.0)), reference=np.log1p, max_examples=10
 )
+
+
+@pytest.mark.parametrize("lead", [(), (3,), (2, 3)])
+def test_linear_to_second_order(lead):
+    rng = np.random.default_rng(len(lead))
+    x, w, b = rng.standard_normal(lead + (4,)), rng.standard_normal((2, 4)), rng.standard_normal(2)
+    assert check_grads(F.linear, x, w, b, expected=x @ w.T + b)
+    assert check_grads(lambda xx, ww: F.linear(xx, ww), x, w, expected=x @ w.T)
+    with pytest.raises(ValueError, match=r"linear: input of shape \(3,\) does not fit a weight of shape \(2, 4\)"):
+        F.linear(np.ones(3), w)
+    with pytest.raises(ValueError, match="bias of shape"):
+        F.linear(x, w, np.ones(3))

@@ -145,7 +145,7 @@ def test_model_parameters_are_named_and_layers_clustered():
     # activations sit between the clusters, not inside them
     clusters = re.findall(r"subgraph cluster_\d+ \{(.*?)\n\t\}", src, flags=re.S)
     assert not any("where" in c for c in clusters)
-    assert all("matmul" in c and "add" in c for c in clusters)
+    assert all("linear" in c for c in clusters)  # nn.Linear is one node
 
 
 def test_numeric_check_flags_a_wrong_rule():
@@ -265,7 +265,7 @@ def test_replay_gives_the_gradients_backward_gives_on_a_model():
     loss.backward()
     for name, p in model.named_parameters():
         np.testing.assert_allclose(text.grads[name], p.grad.data, rtol=1e-13, atol=0)
-    assert "-> 0.bias: (16, 8) mean" in text and "summed over axis 0 = (8,) mean" in text
+    assert "linear(" in text and "-> 0.bias: " in text  # nn.Linear is one node; its bias gradient sums the batch
 
 
 def test_explain_shows_where_broadcasting_sums_the_gradient_back():
