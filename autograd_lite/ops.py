@@ -1191,7 +1191,10 @@ def _linear(x, weight, bias):
     if bias is not None:
         if np.shape(bias) != (w.shape[0],):
             raise ShapeError(f"linear: bias of shape {np.shape(bias)} does not fit {w.shape[0]} outputs")
-        out += bias
+        if np.result_type(out, bias) == out.dtype:
+            out += bias  # in place: the product is a fresh array
+        else:
+            out = out + bias  # a wider bias widens the result, as NumPy's promotion says
     return out
 
 

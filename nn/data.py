@@ -28,6 +28,16 @@ def _array(x) -> np.ndarray:
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
+def _labels(y, op: str) -> np.ndarray:
+    labels = _array(y)
+    if labels.ndim != 1:
+        raise ValueError(
+            f"{op}: expected one class label per sample (shape (n,)), got shape {labels.shape}; "
+            f"for one-hot labels pass labels.argmax(axis=1)"
+        )
+    return labels
+
+
 def _rng(seed) -> np.random.Generator:
     return ag.get_rng() if seed is None else np.random.default_rng(seed)
 
@@ -187,11 +197,16 @@ def train_test_split(*arrays, test_size=None, train_size=None, stratify=None, sh
     if stratify is not None:
         if not shuffle:
             raise ValueError("train_test_split: stratify needs shuffle=True")
-        labels = _array(stratify)
+        labels = _labels(stratify, "train_test_split")
         if len(labels) != n:
             raise ValueError(f"train_test_split: stratify has {len(labels)} labels for {n} samples")
         classes, y = np.unique(labels, return_inverse=True)
         counts = np.bincount(y)
+        if n_test < len(classes) or n_train < len(classes):
+            raise ValueError(
+                f"train_test_split: {n_test} test and {n_train} train samples cannot hold every one of "
+                f"{len(classes)} classes; make the smaller part at least {len(classes)} samples"
+            )
         if counts.min() < 2:
             raise ValueError(
                 f"train_test_split: the least populated class ({classes[counts.argmin()]!r}) has only "
@@ -227,6 +242,10 @@ class KFold:
     def __init__(self, n_splits: int = 5, shuffle: bool = False, seed=None) -> None:
         if not isinstance(n_splits, (int, np.integer)) or n_splits < 2:
             raise ValueError(f"{type(self).__name__}: n_splits must be an int of at least 2, got {n_splits!r}")
+        if seed is not None and not shuffle:
+            raise ValueError(
+                f"{type(self).__name__}: a seed has no effect without shuffle=True; pass shuffle=True or drop the seed"
+            )
         self.n_splits = int(n_splits)
         self.shuffle = shuffle
         self.seed = seed
@@ -248,9 +267,9 @@ class KFold:
         sizes[: n % self.n_splits] += 1
         start = 0
         for size in sizes:
-            test = order[start : start + size]
-            train = np.concatenate([order[:start], order[start + size :]])
-            yield train, test
+            test = np.zeros(n, dtype=bool)
+            test[order[start : start + size]] = True
+            yield np.flatnonzero(~test), np.flatnonzero(test)  # sorted, as scikit-learn gives them
             start += size
 
 
@@ -267,7 +286,7 @@ class StratifiedKFold(KFold):
         if y is None:
             raise ValueError("StratifiedKFold.split: the labels y are required")
         n = self._check_n(X)
-        labels = _array(y)
+        labels = _labels(y, "StratifiedKFold.split")
         if len(labels) != n:
             raise ValueError(f"StratifiedKFold.split: {len(labels)} labels for {n} samples")
         classes, yi = np.unique(labels, return_inverse=True)

@@ -98,6 +98,8 @@ class KLDivLoss(Module):
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
+        if reduction not in ("mean", "sum", "none", "batchmean"):
+            raise ValueError(f"KLDivLoss: reduction must be 'mean', 'sum', 'none' or 'batchmean', got {reduction!r}")
         self.reduction = reduction
 
     def forward(self, log_q, p):

@@ -363,7 +363,7 @@ class Module:
         if strict and unexpected:
             problems.append("unexpected keys: " + ", ".join(unexpected))
         if problems:
-            raise KeyError(
+            raise RuntimeError(
                 f"load_state_dict into {type(self).__name__}: " + " | ".join(problems) + ". Nothing was loaded."
             )
         for k, t in targets.items():

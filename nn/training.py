@@ -26,13 +26,14 @@ from .module import Module
 __all__ = ["fit", "evaluate", "History", "accuracy"]
 
 
-def accuracy(pred, target) -> float:
+def accuracy(pred, target, threshold: float | None = None) -> float:
     """Fraction of correct predictions.
 
     Scores of shape ``(..., C)`` against integer targets of shape ``(...)``
-    are compared by argmax; predictions shaped like their targets are
-    thresholded at 0.5 when they look like probabilities (all in [0, 1]) and
-    at 0 otherwise (logits).
+    are compared by argmax. Single scores (shape ``(..., 1)`` or the targets'
+    shape) are thresholded: at ``threshold`` when given, else at 0.5 when
+    they all lie in [0, 1] (probabilities) and at 0 otherwise (logits); pass
+    ``threshold=0.0`` for logits that may happen to fall in [0, 1].
 
     >>> import nn, numpy as np
     >>> nn.accuracy(np.array([[2.0, 0.1], [0.3, 0.9]]), np.array([0, 0]))
@@ -40,10 +41,12 @@ def accuracy(pred, target) -> float:
     """
     p = pred.data if isinstance(pred, Tensor) else np.asarray(pred)
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if p.ndim == t.ndim + 1 and p.shape[-1] == 1:
+        p = p[..., 0]  # one score per sample against plain labels
     if t.dtype.kind in "iu" and p.ndim == t.ndim + 1:
         return float(np.mean(p.argmax(axis=-1) == t))
     if p.shape == t.shape:
-        cut = 0.5 if (p.min() >= 0 and p.max() <= 1) else 0.0
+        cut = threshold if threshold is not None else (0.5 if (p.min() >= 0 and p.max() <= 1) else 0.0)
         return float(np.mean((p > cut) == (t > 0.5)))
     raise ValueError(f"accuracy: cannot compare predictions of shape {p.shape} with targets of shape {t.shape}")
 
@@ -72,11 +75,9 @@ class History:
 
     def plot(self, path=None):
         """Draw loss and each metric per epoch (training and validation); returns the matplotlib Figure."""
-        import matplotlib
+        from autograd_lite.viz.flow import _pyplot
 
-        if path is not None or not hasattr(sys, "ps1"):
-            matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        plt = _pyplot()  # the user's backend; Agg only when headless and pyplot is not loaded yet
 
         names = [k for k in self.history if not k.startswith("val_") and k != "lr"]
         fig, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 3.5), squeeze=False)
@@ -94,16 +95,30 @@ class History:
         return fig
 
 
-def _loader(data, batch_size: int, shuffle: bool) -> DataLoader:
+def _loader(data, batch_size: int, shuffle: bool, drop_last: bool = False) -> DataLoader:
     if isinstance(data, DataLoader):
         return data
     if isinstance(data, (tuple, list)):
-        return DataLoader(TensorDataset(*data), batch_size=batch_size, shuffle=shuffle)
+        if len(data) != 2:
+            raise ValueError(f"fit: data as a tuple must be (inputs, targets), got {len(data)} items")
+        return DataLoader(TensorDataset(*data), batch_size=batch_size, shuffle=shuffle, drop_last=drop_last)
     if hasattr(data, "__len__") and hasattr(data, "__getitem__"):
-        return DataLoader(data, batch_size=batch_size, shuffle=shuffle)
+        return DataLoader(data, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last)
     raise TypeError(
         f"fit: training/validation data must be a DataLoader, a Dataset or a tuple (X, y), got {type(data).__name__}"
     )
+
+
+def _batches(loader: DataLoader, model: Module):
+    """(inputs, targets) per batch; floating inputs take the model's parameter dtype (float32 stays float32)."""
+    dt = next((p.data.dtype for p in model.parameters()), None)
+    for batch in loader:
+        if len(batch) != 2:
+            raise ValueError(f"fit: each batch must hold (inputs, targets), got {len(batch)} fields")
+        xb, yb = batch
+        if dt is not None and xb.data.dtype.kind == "f" and xb.data.dtype != dt:
+            xb = Tensor(xb.data, dtype=dt)
+        yield xb, yb
 
 
 def _metric_fns(metrics) -> dict:
@@ -134,12 +149,12 @@ def evaluate(model: Module, loss_fn, data, metrics=(), batch_size: int = 256) ->
     sums = dict.fromkeys(fns, 0.0)
     try:
         with ag.no_grad():
-            for xb, yb in _loader(data, batch_size, False):
+            for xb, yb in _batches(_loader(data, batch_size, False), model):
                 pred = model(xb)
                 n = len(xb)
                 total += float(loss_fn(pred, yb).item()) * n
                 for k, f in fns.items():
-                    sums[k] += f(pred, yb) * n
+                    sums[k] += float(f(pred, yb)) * n
                 count += n
     finally:
         model.train(was_training)
@@ -149,10 +164,11 @@ def evaluate(model: Module, loss_fn, data, metrics=(), batch_size: int = 256) ->
 
 
 def _progress_mode(progress) -> str:
-    """ "bar", "lines" or "off": True means a bar on a terminal and nothing otherwise."""
+    """ "bar", "lines" or "off": True means a bar on a terminal or in a notebook, nothing otherwise."""
     if progress == "lines":
         return "lines"
-    if progress == "always" or (progress is True and sys.stderr.isatty()):
+    interactive = sys.stderr.isatty() or "ipykernel" in sys.modules
+    if progress == "always" or (progress is True and interactive):
         try:
             import tqdm  # noqa: F401
         except ImportError:  # the progress extra is not installed
@@ -175,6 +191,7 @@ def fit(
     batch_size: int = 32,
     shuffle: bool = True,
     scheduler=None,
+    drop_last: bool = False,
 ) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_data``; return a :class:`History`.
 
@@ -186,13 +203,15 @@ def fit(
     (``progress="always"`` forces it, ``"lines"`` prints one line per epoch
     instead, ``False`` is silent). ``scheduler`` is stepped once per
     epoch (with the validation loss, or the training loss, for
-    ``ReduceLROnPlateau``).
+    ``ReduceLROnPlateau``). ``drop_last`` skips a last, smaller batch (a
+    batch of one breaks ``BatchNorm1d``). Floating inputs are cast to the
+    parameters' dtype, so a float32 model trains in float32.
     """
     if epochs < 1:
         raise ValueError(f"fit: epochs must be at least 1, got {epochs}")
     from .optim.lr_scheduler import ReduceLROnPlateau
 
-    train = _loader(train_data, batch_size, shuffle)
+    train = _loader(train_data, batch_size, shuffle, drop_last)
     fns = _metric_fns(metrics)
     history = History()
     mode = _progress_mode(progress)
@@ -207,7 +226,7 @@ def fit(
             t0 = time.perf_counter()
             total, count = 0.0, 0
             sums = dict.fromkeys(fns, 0.0)
-            for xb, yb in train:
+            for xb, yb in _batches(train, model):
                 optimizer.zero_grad()
                 pred = model(xb)
                 loss = loss_fn(pred, yb)
@@ -218,7 +237,7 @@ def fit(
                 total += value * n
                 count += n
                 for k, f in fns.items():
-                    sums[k] += f(pred, yb) * n
+                    sums[k] += float(f(pred, yb)) * n
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(epoch=epoch, loss=f"{value:.4f}", refresh=False)

@@ -36,8 +36,10 @@ def clip_grad_norm_(params, max_norm: float, norm_type: float = 2.0) -> Tensor:
     norm_type = float(norm_type)
     if math.isinf(norm_type):
         total = max(float(np.max(np.abs(g.data))) if g.data.size else 0.0 for g in grads)
-    else:
-        total = float(sum(float(np.sum(np.abs(g.data) ** norm_type)) for g in grads) ** (1.0 / norm_type))
+    else:  # in float64: float32 gradients of 1e19 would overflow when squared
+        total = float(
+            sum(float(np.sum(np.abs(g.data.astype(np.float64)) ** norm_type)) for g in grads) ** (1.0 / norm_type)
+        )
     coef = max_norm / (total + 1e-6)
     if coef < 1.0:
         for g in grads:

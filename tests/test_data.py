@@ -108,3 +108,15 @@ def test_stratified_kfold_uneven_counts_differ_by_at_most_one():
         assert max(counts) - min(counts) <= 1 and sum(counts) == [13, 7][c]
     with pytest.warns(UserWarning, match="least populated class"):
         list(StratifiedKFold(3).split(np.zeros(7), np.array([0] * 5 + [1] * 2)))
+
+
+def test_split_argument_checks_like_scikit_learn():
+    with pytest.raises(ValueError, match="seed has no effect without shuffle"):
+        KFold(3, seed=0)
+    y = np.array([0, 1, 2] * 4)
+    with pytest.raises(ValueError, match="cannot hold every one of 3 classes"):
+        train_test_split(np.arange(12), test_size=2, stratify=y, seed=0)
+    with pytest.raises(ValueError, match="one class label per sample"):
+        list(StratifiedKFold(2).split(np.zeros(12), np.eye(3)[y]))
+    for tr, te in KFold(4, shuffle=True, seed=1).split(np.zeros(12)):
+        assert (np.diff(tr) > 0).all() and (np.diff(te) > 0).all()

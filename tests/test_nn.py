@@ -302,7 +302,7 @@ class TestStateDict:
         del sd["head.bias"]
         sd["extra.weight"] = np.zeros(2)
         sd["norm.weight"] = np.zeros(7)
-        with pytest.raises(KeyError) as err:
+        with pytest.raises(RuntimeError) as err:
             MLP().load_state_dict(sd)
         msg = str(err.value)
         assert "missing keys: head.bias" in msg and "unexpected keys: extra.weight" in msg
@@ -345,3 +345,39 @@ class TestCheckpoints:
         (tmp_path / "junk.npz").write_bytes(b"not a zip")
         with pytest.raises(ValueError, match="not a readable .npz"):
             nn.load(tmp_path / "junk.npz")
+
+
+class TestCheckpointFormats:
+    def test_optimizer_state_round_trips_through_a_file(self, tmp_path):
+        fc = nn.Linear(3, 2)
+        opt = nn.optim.Adam(fc.parameters(), lr=0.01, amsgrad=True)
+        for _ in range(3):
+            opt.zero_grad()
+            (fc(ag.ones(4, 3)) ** 2).sum().backward()
+            opt.step()
+        nn.save({"model": fc.state_dict(), "optimizer": opt.state_dict(), "epoch": 3}, tmp_path / "ckpt.npz")
+        ck = nn.load(tmp_path / "ckpt.npz")
+        assert ck["epoch"] == 3 and ck["optimizer"]["param_groups"][0]["betas"] == (0.9, 0.999)
+        fc2 = nn.Linear(3, 2)
+        fc2.load_state_dict(ck["model"])
+        opt2 = nn.optim.Adam(fc2.parameters(), lr=0.01, amsgrad=True)
+        opt2.load_state_dict(ck["optimizer"])
+        for o, m in ((opt, fc), (opt2, fc2)):
+            o.zero_grad()
+            (m(ag.ones(4, 3)) ** 2).sum().backward()
+            o.step()
+        assert (fc.weight.data == fc2.weight.data).all()
+
+    def test_awkward_keys_and_foreign_files(self, tmp_path):
+        nn.save({"file": np.ones(2), "allow_pickle": np.zeros(1)}, tmp_path / "k.npz")
+        assert list(nn.load(tmp_path / "k.npz")) == ["file", "allow_pickle"]
+        with pytest.raises(FileNotFoundError):
+            nn.load(tmp_path / "missing.npz")
+        import zipfile
+
+        with zipfile.ZipFile(tmp_path / "model.pt", "w") as zf:
+            zf.writestr("archive/data.pkl", b"\x80\x04K\x01.")
+        with pytest.raises(ValueError, match="not an nn.save checkpoint.*PyTorch"):
+            nn.load(tmp_path / "model.pt")
+        with pytest.raises(TypeError, match="never pickled"):
+            nn.save({"a": {"b": object()}}, tmp_path / "x.npz")

@@ -75,3 +75,22 @@ def test_accuracy_metric_and_errors():
         nn.fit(model, nn.MSELoss(), opt, (np.zeros((2, 2)), np.zeros((2, 1))), 1, metrics=["f1"], progress=False)
     with pytest.raises(TypeError, match="DataLoader, a Dataset or a tuple"):
         nn.fit(model, nn.MSELoss(), opt, 5, 1, progress=False)
+
+
+def test_fit_keeps_float32_and_handles_awkward_batches():
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 1)).astype(np.float32)
+    X = np.random.default_rng(0).standard_normal((33, 3))  # float64 data, and 33 = 32 + a batch of one
+    y = X.sum(axis=1, keepdims=True)
+    seen = []
+    model.register_forward_hook(lambda m, inputs, out: seen.append(out.dtype))
+    opt = nn.optim.SGD(model.parameters(), lr=0.01)
+    nn.fit(model, nn.MSELoss(), opt, (X, y), epochs=1, batch_size=32, drop_last=True, progress=False)
+    assert set(seen) == {np.dtype(np.float32)} and all(p.dtype == np.float32 for p in model.parameters())
+    with pytest.raises(ValueError, match=r"\(inputs, targets\)"):
+        nn.fit(model, nn.MSELoss(), opt, (X,), epochs=1, progress=False)
+
+
+def test_accuracy_with_single_scores_and_explicit_threshold():
+    assert nn.accuracy(np.array([[2.0], [-3.0]]), np.array([1, 0])) == 1.0
+    assert nn.accuracy(np.array([[0.3], [0.7], [0.2]]), np.array([[1.0], [0.0], [1.0]]), threshold=0.0) == 2 / 3

@@ -340,7 +340,7 @@ def _forward_from(graph: Graph, replaced: dict) -> np.ndarray:
 
 def numerical_grad_of(graph: Graph, t: Tensor, seed: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     """Central-difference derivative of ``sum(seed * root)`` with respect to tensor ``t``."""
-    base = np.array(t.data, dtype=np.float64)
+    base = np.array(t.data, dtype=np.float64, order="C")
     out = np.zeros(base.shape)
     flat, gflat = base.reshape(-1), out.reshape(-1)
     with np.errstate(all="ignore"):
@@ -359,7 +359,7 @@ def numerical_vjp(out: Tensor, i: int, cotangent: np.ndarray, eps: float = 1e-6)
     """Central-difference VJP of one node alone: d sum(cotangent * node(inputs)) / d input ``i``."""
     node = out.grad_fn
     args = [a.data if isinstance(a, Tensor) else a for a in node.inputs]
-    base = np.array(args[i], dtype=np.float64)
+    base = np.array(args[i], dtype=np.float64, order="C")
     res = np.zeros(base.shape)
     flat, rflat = base.reshape(-1), res.reshape(-1)
     with no_grad(), np.errstate(all="ignore"):

@@ -328,7 +328,7 @@ def _layer_stats(groups, vanishing: float, exploding: float, max_grad: float = n
         else:
             mean = mx = float("nan")
             finite = True
-        zero_units = _zero_units(params)
+        zero_units = None if kind == "Embedding" else _zero_units(params)  # unused vocabulary rows are normal
         rows.append([layer, kind, [n for n, _ in params], size, mean, mx, bool(gs), finite, zero_units])
     usable = [r for r in rows if r[6] and r[7] and r[4] > 0]
     ref = usable[-1][4] if usable else None
