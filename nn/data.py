@@ -120,8 +120,10 @@ class DataLoader:
                 yield _collate(samples)
 
 
-def _collate(samples: list) -> tuple:
+def _collate(samples: list):
     first = samples[0]
+    if isinstance(first, dict):  # dict samples give a dict batch, as PyTorch's default collate does
+        return {k: _make(np.stack([_array(s[k]) for s in samples]), None) for k in first}
     if not isinstance(first, (tuple, list)):
         return (_make(np.stack([_array(s) for s in samples]), None),)
     return tuple(_make(np.stack([_array(s[k]) for s in samples]), None) for k in range(len(first)))

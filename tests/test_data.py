@@ -120,3 +120,15 @@ def test_split_argument_checks_like_scikit_learn():
         list(StratifiedKFold(2).split(np.zeros(12), np.eye(3)[y]))
     for tr, te in KFold(4, shuffle=True, seed=1).split(np.zeros(12)):
         assert (np.diff(tr) > 0).all() and (np.diff(te) > 0).all()
+
+
+def test_dict_samples_collate_into_a_dict_batch():
+    class Pairs(nn.data.Dataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return {"x": np.full(2, float(i)), "y": i}
+
+    batch = next(iter(DataLoader(Pairs(), batch_size=3)))
+    assert batch["x"].shape == (3, 2) and batch["y"].tolist() == [0, 1, 2]
