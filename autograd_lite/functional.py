@@ -206,7 +206,13 @@ def log_softmax(x, axis: int = -1) -> Tensor:
     """
     x = _t(x)
     _axes(axis, x.data.ndim, "log_softmax")
-    return x - logsumexp(x, axis=axis, keepdims=True)
+    lse = logsumexp(x, axis=axis, keepdims=True)
+    if np.isneginf(lse.data).any():
+        raise ValueError(
+            f"log_softmax/softmax: a slice along axis {axis} has no finite entry (all -inf), so its "
+            f"probabilities are undefined; leave at least one entry unmasked (input shape {x.data.shape})"
+        )
+    return x - lse
 
 
 # --------------------------------------------------------------------- losses

@@ -871,7 +871,8 @@ def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
         raise ShapeError(f"logsumexp: cannot reduce over an empty axis (shape {x.data.shape}, axis {axis})")
     m = np.max(x.data, axis=ax, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0).astype(x.data.dtype, copy=False)  # a constant shift
-    out = log(_sum(exp(x - m), axis=ax, keepdims=True)) + m
+    with np.errstate(divide="ignore"):  # a slice of only -inf has logsumexp -inf, quietly
+        out = log(_sum(exp(x - m), axis=ax, keepdims=True)) + m
     if not keepdims:
         out = reshape(out, tuple(n for i, n in enumerate(x.data.shape) if ax is not None and i not in ax))
     return out

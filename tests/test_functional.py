@@ -270,3 +270,10 @@ def test_linear_to_second_order(lead):
         F.linear(np.ones(3), w)
     with pytest.raises(ValueError, match="bias of shape"):
         F.linear(x, w, np.ones(3))
+
+
+def test_fully_masked_softmax_row_is_a_clear_error():
+    x = ag.tensor([[0.5, -np.inf], [-np.inf, -np.inf]])
+    with pytest.raises(ValueError, match="no finite entry"):
+        F.softmax(x)
+    assert ag.logsumexp(ag.tensor([-np.inf, -np.inf])).item() == -np.inf  # mathematically right, no warning
