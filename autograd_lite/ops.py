@@ -38,10 +38,6 @@ def _ndim_of(x) -> int:
     return x.data.ndim if isinstance(x, Tensor) else np.ndim(x)
 
 
-def _shape_of(x) -> tuple:
-    return x.data.shape if isinstance(x, Tensor) else np.shape(x)
-
-
 def _axes(axis, ndim: int, op: str):
     """Normalise ``axis`` (int, tuple or None) to a sorted tuple of non-negative ints."""
     if axis is None:
@@ -578,8 +574,6 @@ gt = _nondiff(np.greater, "gt")
 ge = _nondiff(np.greater_equal, "ge")
 eq = _nondiff(np.equal, "eq")
 ne = _nondiff(np.not_equal, "ne")
-logical_and = _nondiff(np.logical_and, "logical_and")
-logical_or = _nondiff(np.logical_or, "logical_or")
 bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
 bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
 bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
