@@ -431,6 +431,19 @@ def run_backward(roots, grad_outputs, retain_graph=False, create_graph=False, in
     recorded, so the gradients can be differentiated again; without it,
     gradients travel as plain arrays and primitives use their NumPy rules.
     """
+    # The engine makes no reference cycles, so the cyclic collector has nothing to find
+    # here; left on, it would rescan the whole (possibly huge) graph again and again
+    # while the sort and the pass allocate.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run_backward(roots, grad_outputs, retain_graph, create_graph, inputs)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _run_backward(roots, grad_outputs, retain_graph, create_graph, inputs):
     retain_graph = retain_graph or create_graph  # the new graph reuses the old one's nodes
     traced = bool(create_graph)
     grads = {}  # id(non-leaf) -> gradient so far (a Tensor when traced, else an array)
@@ -465,10 +478,6 @@ def run_backward(roots, grad_outputs, retain_graph=False, create_graph=False, in
     prev_mode = _grad_state.enabled
     _grad_state.enabled = traced
     assigned = set()
-    # The engine makes no reference cycles, so the cyclic collector has nothing to
-    # find here; left on, it would rescan the whole (possibly huge) graph again and again.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
     try:
         if not traced and wanted is None:
             _run_untraced(order, grads, leaf_grads, retain_graph, assigned)
@@ -502,8 +511,6 @@ def run_backward(roots, grad_outputs, retain_graph=False, create_graph=False, in
             _accumulate_leaf(leaf, g, traced, assigned)
     finally:
         _grad_state.enabled = prev_mode
-        if gc_was_enabled:
-            gc.enable()
     if wanted is not None:
         return [wanted[id(t)] for t in inputs]
     return None

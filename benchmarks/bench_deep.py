@@ -102,8 +102,12 @@ def main(sizes=(10**4, 10**5, 10**6), repeats: int = 3) -> dict:
         )
     print("W5 deep chain: x = x * 1.0001 + 0.0001, N times, then backward (median of", repeats, "runs)")
     print(table(rows, ["N", "fwd s", "bwd s", "bwd us/op", "numpy fwd+bwd s", "ratio"]))
-    growth = per_op[-1] / per_op[0]
-    print(f"backward time per op, largest N vs smallest N: {growth:.2f}x (1.0 = perfectly linear)")
+    # slope of log(backward time) against log(N): 1 is linear, 2 would be quadratic
+    ns = np.log(np.array(sizes, dtype=float))
+    ts = np.log(np.array(per_op) * np.array(sizes))
+    growth = float(np.polyfit(ns, ts, 1)[0])
+    lo, hi = min(per_op) * 1e6, max(per_op) * 1e6
+    print(f"backward time grows as N^{growth:.2f} (1.00 = linear; {lo:.1f} to {hi:.1f} us per loop step)")
     if torch_ratios:
         print("PyTorch, same chain: " + ", ".join(f"N={n:,}: {r:.0f}x" for n, r in torch_ratios.items()))
     return {"W5": ratios, "W5_linearity": growth, "W5_torch": torch_ratios}
