@@ -852,8 +852,37 @@ def min(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the Num
     return _min(x, axis=_axes(axis, x.data.ndim, "min"), keepdims=bool(keepdims))
 
 
+@primitive(name="logsumexp")
+def _logsumexp(x, *, axis=None, keepdims=False):
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0).astype(x.dtype, copy=False)  # a constant shift: no overflow
+    with np.errstate(divide="ignore"):  # a slice of only -inf has logsumexp -inf, quietly
+        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else out.reshape([n for i, n in enumerate(x.shape) if axis is not None and i not in axis])
+
+
+def _logsumexp_vjp(g, out, x, axis=None, keepdims=False):
+    if not keepdims:
+        g = _unreduce(g, axis, x.data.ndim)
+        out = _unreduce(out, axis, x.data.ndim)
+    shift = _where(np.isfinite(out.data), out, 0.0)  # an all -inf slice gets weight 0, not NaN
+    return g * exp(x - shift)  # the softmax: differentiable again through exp
+
+
+def _logsumexp_fast(g, out, x, axis=None, keepdims=False):
+    if not keepdims:
+        g = np.expand_dims(g, axis) if axis is not None else np.reshape(g, (1,) * x.ndim)
+        out = np.expand_dims(out, axis) if axis is not None else np.reshape(out, (1,) * x.ndim)
+    shift = np.where(np.isfinite(out), out, 0.0)
+    return g * np.exp(x - shift)
+
+
+defvjp(_logsumexp, _logsumexp_vjp)
+_deffast(_logsumexp, _logsumexp_fast)
+
+
 def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
-    """``log(sum(exp(x)))`` over ``axis``, computed without overflow.
+    """``log(sum(exp(x)))`` over ``axis``, computed without overflow; its gradient is the softmax.
 
     >>> import autograd_lite as ag
     >>> round(ag.tensor([1000.0, 1000.0]).logsumexp().item(), 6)
@@ -863,13 +892,7 @@ def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
     ax = _axes(axis, x.data.ndim, "logsumexp")
     if _count(x.data.shape, ax) == 0:
         raise ShapeError(f"logsumexp: cannot reduce over an empty axis (shape {x.data.shape}, axis {axis})")
-    m = np.max(x.data, axis=ax, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0).astype(x.data.dtype, copy=False)  # a constant shift
-    with np.errstate(divide="ignore"):  # a slice of only -inf has logsumexp -inf, quietly
-        out = log(_sum(exp(x - m), axis=ax, keepdims=True)) + m
-    if not keepdims:
-        out = reshape(out, tuple(n for i, n in enumerate(x.data.shape) if ax is not None and i not in ax))
-    return out
+    return _logsumexp(x, axis=ax, keepdims=bool(keepdims))
 
 
 # ------------------------------------------------------------------ shapes
