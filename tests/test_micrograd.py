@@ -17,7 +17,8 @@ def test_sanity_check():
     assert x.grad.item() == 46.0
 
 
-def test_more_ops():
+def more_ops() -> dict:
+    """micrograd's "more ops" expression; returns every named intermediate (like locals())."""
     a = ag.tensor(-4.0, requires_grad=True)
     b = ag.tensor(2.0, requires_grad=True)
     c = a + b
@@ -30,6 +31,12 @@ def test_more_ops():
     f = e**2
     g = f / 2.0
     g = g + 10.0 / f
+    return dict(a=a, b=b, c=c, d=d, e=e, f=f, g=g)
+
+
+def test_more_ops():
+    v = more_ops()
+    a, b, g = v["a"], v["b"], v["g"]
     g.backward()
     # the values PyTorch computes for the same expression
     assert g.item() == pytest.approx(24.70408163265306, rel=1e-14)

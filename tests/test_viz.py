@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+from test_micrograd import more_ops as micrograd  # noqa: E402 - the same expression the engine tests use
 
 import autograd_lite as ag
 import nn
@@ -19,23 +20,6 @@ from autograd_lite.viz import (
     render_graph,
 )
 from autograd_lite.viz import drawing as viz_drawing
-
-
-def micrograd():
-    """micrograd's "more ops" expression; returns every named intermediate (like locals())."""
-    a = ag.tensor(-4.0, requires_grad=True)
-    b = ag.tensor(2.0, requires_grad=True)
-    c = a + b
-    d = a * b + b**3
-    c = c + c + 1
-    c = c + 1 + c + (-a)
-    d = d + d * 2 + (b + a).relu()
-    d = d + 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g = g + 10.0 / f
-    return dict(a=a, b=b, c=c, d=d, e=e, f=f, g=g)
 
 
 def parse_dot(dot):
