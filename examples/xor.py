@@ -118,6 +118,14 @@ def plot_losses(losses: list, path: pathlib.Path) -> pathlib.Path:
     return path
 
 
+def _shown(path: pathlib.Path) -> str:
+    """The path relative to the working directory when it lies below it (as the README shows it)."""
+    try:
+        return str(pathlib.Path(path).resolve().relative_to(pathlib.Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def pictures(p: dict, losses: list, out_dir: pathlib.Path) -> list:
     """Draw the backward graph of the trained network's loss (SVG and PNG) and the loss curve; return the paths."""
     x, y = ag.tensor(X), ag.tensor(Y)
@@ -132,9 +140,9 @@ def pictures(p: dict, losses: list, out_dir: pathlib.Path) -> list:
         if path is None:
             break  # no Graphviz: said once is enough
         written.append(path)
-        print(f"  wrote {path}")
+        print(f"  wrote {_shown(path)}")
     path = plot_losses(losses, out_dir / "xor_loss.png")
-    print(f"loss curve: wrote {path}")
+    print(f"loss curve: wrote {_shown(path)}")
     return written + [path]
 
 
