@@ -256,9 +256,13 @@ def _modified_input(out: Tensor) -> str | None:
     node = out.grad_fn
     if _inplace_epoch[0] <= node.epoch:
         return None
-    for i, a in enumerate(node.inputs):
-        if isinstance(a, Tensor) and modified_since(a.data, node.epoch):
-            return f"input {i} of '{node.prim.name}' was modified in place after the operation ran"
+    changed = [i for i, a in enumerate(node.inputs) if isinstance(a, Tensor) and modified_since(a.data, node.epoch)]
+    if changed:
+        which = f"input {changed[0]}" if len(changed) == 1 else "inputs " + ", ".join(map(str, changed))
+        return (
+            f"{which} of '{node.prim.name}' changed in place after the operation ran (an optimizer step?); "
+            f"draw or explain before optimizer.step(), or run the forward pass again"
+        )
     if modified_since(out.data, node.epoch):
         return f"the output of '{node.prim.name}' was modified in place after the operation ran"
     return None
