@@ -401,6 +401,12 @@ _deffast(log1p, lambda g, out, x: g / (1.0 + x))
 
 @primitive(name="erf")
 def erf(x):
+    """The error function, elementwise; its gradient is ``2/sqrt(pi) * exp(-x^2)``.
+
+    >>> import autograd_lite as ag
+    >>> round(ag.erf(ag.tensor(0.5)).item(), 9)
+    0.520499878
+    """
     return _special.erf(x)
 
 
@@ -647,7 +653,12 @@ def sign(x) -> Tensor:
 
 
 def isfinite(x) -> Tensor:
-    """Elementwise test for finite values (a bool tensor)."""
+    """Elementwise test for finite values (a bool tensor).
+
+    >>> import autograd_lite as ag
+    >>> ag.isfinite(ag.tensor([1.0, float("inf")]))
+    tensor([ True, False])
+    """
     return _const(np.isfinite(x.data if isinstance(x, Tensor) else x))
 
 
@@ -1140,6 +1151,12 @@ def stack(tensors, axis: int = 0) -> Tensor:
 # ------------------------------------------------------------------ matmul
 @primitive(name="matmul")
 def matmul(a, b):
+    """Matrix product with NumPy's rules (1-D operands, batch dimensions broadcast); ``a @ b``.
+
+    >>> import autograd_lite as ag
+    >>> (ag.ones(2, 3) @ ag.ones(3, 4)).shape
+    (2, 4)
+    """
     sa, sb = np.shape(a), np.shape(b)
     if len(sa) == 0 or len(sb) == 0:
         raise ShapeError(f"matmul: both operands need at least one dimension, got shapes {sa} and {sb}; use * to scale")

@@ -43,7 +43,17 @@ def _rng(seed) -> np.random.Generator:
 
 
 class Dataset:
-    """Anything with ``__len__`` and ``__getitem__`` returning a sample (a tuple of arrays)."""
+    """Anything with ``__len__`` and ``__getitem__`` returning a sample (a tuple of arrays).
+
+    >>> import nn, numpy as np
+    >>> class Squares(nn.data.Dataset):
+    ...     def __len__(self):
+    ...         return 3
+    ...     def __getitem__(self, i):
+    ...         return np.array([float(i)]), np.array([float(i * i)])
+    >>> [y.tolist() for _, y in nn.data.DataLoader(Squares(), batch_size=3)]
+    [[[0.0], [1.0], [4.0]]]
+    """
 
     def __len__(self) -> int:
         raise NotImplementedError

@@ -80,39 +80,74 @@ def _fill(t: Tensor, values: np.ndarray) -> Tensor:
 
 
 def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
-    """Fill with U(a, b)."""
+    """Fill with U(a, b).
+
+    >>> import nn, autograd_lite as ag
+    >>> nn.init.uniform_(nn.Parameter(ag.zeros(3)), -1.0, 1.0).shape
+    (3,)
+    """
     return _fill(t, ag.get_rng().uniform(a, b, t.data.shape))
 
 
 def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
-    """Fill with N(mean, std^2)."""
+    """Fill with N(mean, std^2).
+
+    >>> import nn, autograd_lite as ag
+    >>> nn.init.normal_(nn.Parameter(ag.zeros(3)), 0.0, 0.1).shape
+    (3,)
+    """
     return _fill(t, ag.get_rng().normal(mean, std, t.data.shape))
 
 
 def constant_(t: Tensor, val: float) -> Tensor:
-    """Fill with ``val``."""
+    """Fill with ``val``.
+
+    >>> import nn, autograd_lite as ag
+    >>> nn.init.constant_(nn.Parameter(ag.zeros(2)), 0.5).tolist()
+    [0.5, 0.5]
+    """
     return _fill(t, np.full(t.data.shape, val))
 
 
 def zeros_(t: Tensor) -> Tensor:
-    """Fill with 0."""
+    """Fill with 0.
+
+    >>> import nn, autograd_lite as ag
+    >>> nn.init.zeros_(nn.Parameter(ag.ones(2))).tolist()
+    [0.0, 0.0]
+    """
     return constant_(t, 0.0)
 
 
 def ones_(t: Tensor) -> Tensor:
-    """Fill with 1."""
+    """Fill with 1.
+
+    >>> import nn, autograd_lite as ag
+    >>> nn.init.ones_(nn.Parameter(ag.zeros(2))).tolist()
+    [1.0, 1.0]
+    """
     return constant_(t, 1.0)
 
 
 def xavier_uniform_(t: Tensor, gain: float = 1.0) -> Tensor:
-    """Glorot uniform: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
+    """Glorot uniform: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``.
+
+    >>> import nn, autograd_lite as ag
+    >>> float(abs(nn.init.xavier_uniform_(nn.Parameter(ag.zeros(64, 32))).data).max()) <= (6 / 96) ** 0.5
+    True
+    """
     fan_in, fan_out = _fans(t)
     a = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(t, -a, a)
 
 
 def xavier_normal_(t: Tensor, gain: float = 1.0) -> Tensor:
-    """Glorot normal: N(0, std^2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
+    """Glorot normal: N(0, std^2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``.
+
+    >>> import nn, autograd_lite as ag
+    >>> nn.init.xavier_normal_(nn.Parameter(ag.zeros(4, 4))).shape
+    (4, 4)
+    """
     fan_in, fan_out = _fans(t)
     return normal_(t, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
 
@@ -126,11 +161,21 @@ def _kaiming_std(t: Tensor, a: float, mode: str, nonlinearity: str) -> float:
 
 
 def kaiming_uniform_(t: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> Tensor:
-    """He uniform: U(-b, b) with ``b = gain * sqrt(3 / fan)``."""
+    """He uniform: U(-b, b) with ``b = gain * sqrt(3 / fan)``.
+
+    >>> import nn, autograd_lite as ag
+    >>> float(abs(nn.init.kaiming_uniform_(nn.Parameter(ag.zeros(8, 6)), nonlinearity="relu").data).max()) <= 1.0
+    True
+    """
     bound = math.sqrt(3.0) * _kaiming_std(t, a, mode, nonlinearity)
     return uniform_(t, -bound, bound)
 
 
 def kaiming_normal_(t: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> Tensor:
-    """He normal: N(0, std^2) with ``std = gain / sqrt(fan)``."""
+    """He normal: N(0, std^2) with ``std = gain / sqrt(fan)``.
+
+    >>> import nn, autograd_lite as ag
+    >>> nn.init.kaiming_normal_(nn.Parameter(ag.zeros(4, 4)), nonlinearity="relu").shape
+    (4, 4)
+    """
     return normal_(t, 0.0, _kaiming_std(t, a, mode, nonlinearity))

@@ -277,37 +277,67 @@ class _Activation(Module):
 
 
 class ReLU(_Activation):
-    """Module form of ``F.relu``."""
+    """Module form of ``F.relu``.
+
+    >>> import nn, autograd_lite as ag
+    >>> nn.ReLU()(ag.tensor([-1.0, 2.0]))
+    tensor([0., 2.])
+    """
 
     _fn = F.relu
 
 
 class Sigmoid(_Activation):
-    """Module form of ``F.sigmoid``."""
+    """Module form of ``F.sigmoid``.
+
+    >>> import nn, autograd_lite as ag
+    >>> nn.Sigmoid()(ag.tensor([0.0]))
+    tensor([0.5])
+    """
 
     _fn = F.sigmoid
 
 
 class Tanh(_Activation):
-    """Module form of ``F.tanh``."""
+    """Module form of ``F.tanh``.
+
+    >>> import nn, autograd_lite as ag
+    >>> nn.Tanh()(ag.tensor([0.0]))
+    tensor([0.])
+    """
 
     _fn = F.tanh
 
 
 class SiLU(_Activation):
-    """Module form of ``F.silu``."""
+    """Module form of ``F.silu``.
+
+    >>> import nn, autograd_lite as ag
+    >>> nn.SiLU()(ag.tensor([0.0]))
+    tensor([0.])
+    """
 
     _fn = F.silu
 
 
 class SELU(_Activation):
-    """Module form of ``F.selu``."""
+    """Module form of ``F.selu``.
+
+    >>> import nn, autograd_lite as ag
+    >>> nn.SELU()(ag.tensor([0.0]))
+    tensor([0.])
+    """
 
     _fn = F.selu
 
 
 class LeakyReLU(_Activation):
-    """Module form of ``F.leaky_relu``."""
+    """Module form of ``F.leaky_relu``.
+
+    >>> import nn, autograd_lite as ag
+    >>> nn.LeakyReLU(0.1)(ag.tensor([-1.0, 2.0]))
+    tensor([-0.1,  2. ])
+    """
 
     _fn = F.leaky_relu
     _args = ("negative_slope",)
@@ -318,7 +348,12 @@ class LeakyReLU(_Activation):
 
 
 class ELU(_Activation):
-    """Module form of ``F.elu``."""
+    """Module form of ``F.elu``.
+
+    >>> import nn, autograd_lite as ag
+    >>> nn.ELU()(ag.tensor([0.0, 2.0]))
+    tensor([0., 2.])
+    """
 
     _fn = F.elu
     _args = ("alpha",)
@@ -329,7 +364,12 @@ class ELU(_Activation):
 
 
 class GELU(_Activation):
-    """Module form of ``F.gelu`` (``approximate="none"`` or ``"tanh"``)."""
+    """Module form of ``F.gelu`` (``approximate="none"`` or ``"tanh"``).
+
+    >>> import nn, autograd_lite as ag
+    >>> nn.GELU()(ag.tensor([0.0]))
+    tensor([0.])
+    """
 
     _fn = F.gelu
     _args = ("approximate",)
@@ -340,7 +380,12 @@ class GELU(_Activation):
 
 
 class Softplus(_Activation):
-    """Module form of ``F.softplus``."""
+    """Module form of ``F.softplus``.
+
+    >>> import nn, autograd_lite as ag
+    >>> nn.Softplus()(ag.tensor([0.0])).numpy().round(4)
+    array([0.6931])
+    """
 
     _fn = F.softplus
     _args = ("beta",)
@@ -351,7 +396,12 @@ class Softplus(_Activation):
 
 
 class Softmax(_Activation):
-    """Module form of ``F.softmax`` along ``axis``."""
+    """Module form of ``F.softmax`` along ``axis``.
+
+    >>> import nn, autograd_lite as ag
+    >>> nn.Softmax(axis=-1)(ag.tensor([0.0, 0.0]))
+    tensor([0.5, 0.5])
+    """
 
     _fn = F.softmax
     _args = ("axis",)
@@ -362,7 +412,12 @@ class Softmax(_Activation):
 
 
 class LogSoftmax(_Activation):
-    """Module form of ``F.log_softmax`` along ``axis``."""
+    """Module form of ``F.log_softmax`` along ``axis``.
+
+    >>> import nn, autograd_lite as ag
+    >>> nn.LogSoftmax()(ag.tensor([0.0, 0.0])).numpy().round(4)
+    array([-0.6931, -0.6931])
+    """
 
     _fn = F.log_softmax
     _args = ("axis",)

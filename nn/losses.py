@@ -24,21 +24,36 @@ class _Loss(Module):
 
 
 class MSELoss(_Loss):
-    """Mean squared error (``F.mse_loss``)."""
+    """Mean squared error (``F.mse_loss``).
+
+    >>> import nn, autograd_lite as ag, numpy as np
+    >>> nn.MSELoss()(ag.tensor([1.0, 3.0]), ag.tensor([0.0, 1.0])).item()
+    2.5
+    """
 
     def forward(self, pred, target):
         return F.mse_loss(pred, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
-    """Mean absolute error (``F.l1_loss``)."""
+    """Mean absolute error (``F.l1_loss``).
+
+    >>> import nn, autograd_lite as ag, numpy as np
+    >>> nn.L1Loss()(ag.tensor([1.0, 3.0]), ag.tensor([0.0, 1.0])).item()
+    1.5
+    """
 
     def forward(self, pred, target):
         return F.l1_loss(pred, target, reduction=self.reduction)
 
 
 class HuberLoss(_Loss):
-    """Huber loss (``F.huber_loss``) with threshold ``delta``."""
+    """Huber loss (``F.huber_loss``) with threshold ``delta``.
+
+    >>> import nn, autograd_lite as ag, numpy as np
+    >>> nn.HuberLoss(delta=1.0)(ag.tensor([0.5]), ag.tensor([0.0])).item()
+    0.125
+    """
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction)
@@ -52,21 +67,36 @@ class HuberLoss(_Loss):
 
 
 class BCELoss(_Loss):
-    """Binary cross-entropy on probabilities (``F.binary_cross_entropy``)."""
+    """Binary cross-entropy on probabilities (``F.binary_cross_entropy``).
+
+    >>> import nn, autograd_lite as ag, numpy as np
+    >>> round(nn.BCELoss()(ag.tensor([0.5]), ag.tensor([1.0])).item(), 4)
+    0.6931
+    """
 
     def forward(self, prob, target):
         return F.binary_cross_entropy(prob, target, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
-    """Binary cross-entropy on logits, numerically stable (``F.binary_cross_entropy_with_logits``)."""
+    """Binary cross-entropy on logits, numerically stable (``F.binary_cross_entropy_with_logits``).
+
+    >>> import nn, autograd_lite as ag, numpy as np
+    >>> round(nn.BCEWithLogitsLoss()(ag.tensor([0.0]), ag.tensor([1.0])).item(), 4)
+    0.6931
+    """
 
     def forward(self, logits, target):
         return F.binary_cross_entropy_with_logits(logits, target, reduction=self.reduction)
 
 
 class CrossEntropyLoss(_Loss):
-    """Softmax cross-entropy on logits against class indices or probabilities (``F.cross_entropy``)."""
+    """Softmax cross-entropy on logits against class indices or probabilities (``F.cross_entropy``).
+
+    >>> import nn, autograd_lite as ag, numpy as np
+    >>> round(nn.CrossEntropyLoss()(ag.tensor([[0.0, 0.0]]), np.array([1])).item(), 4)
+    0.6931
+    """
 
     def __init__(self, reduction: str = "mean", axis: int = -1, label_smoothing: float = 0.0) -> None:
         super().__init__(reduction)
@@ -83,7 +113,12 @@ class CrossEntropyLoss(_Loss):
 
 
 class NLLLoss(_Loss):
-    """Negative log-likelihood of class indices given log-probabilities (``F.nll_loss``)."""
+    """Negative log-likelihood of class indices given log-probabilities (``F.nll_loss``).
+
+    >>> import nn, autograd_lite as ag, numpy as np
+    >>> nn.NLLLoss()(ag.tensor([[-0.5, -2.0]]), np.array([0])).item()
+    0.5
+    """
 
     def __init__(self, reduction: str = "mean", axis: int = -1) -> None:
         super().__init__(reduction)
@@ -94,7 +129,12 @@ class NLLLoss(_Loss):
 
 
 class KLDivLoss(Module):
-    """KL divergence ``p * (log p - log q)`` from log-probabilities (``F.kl_div``)."""
+    """KL divergence ``p * (log p - log q)`` from log-probabilities (``F.kl_div``).
+
+    >>> import nn, autograd_lite as ag, numpy as np
+    >>> nn.KLDivLoss(reduction="sum")(ag.tensor([[0.5, 0.5]]).log(), ag.tensor([[0.5, 0.5]])).item()
+    0.0
+    """
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()

@@ -125,6 +125,12 @@ def load(path) -> OrderedDict:
     Only ``.npy`` members holding numeric or boolean arrays (and the JSON
     structure of a nested checkpoint) are accepted; a file that would need
     pickle, such as a PyTorch ``.pt``, is refused.
+
+    >>> import nn, numpy as np, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "w.npz")
+    >>> nn.save({"w": np.arange(3.0)}, path)
+    >>> nn.load(path)["w"].tolist()
+    [0.0, 1.0, 2.0]
     """
     path = os.fspath(path)
     if not os.path.exists(path):

@@ -55,7 +55,13 @@ _METRICS = {"accuracy": accuracy, "acc": accuracy}
 
 
 class History:
-    """Per-epoch losses and metrics recorded by :func:`fit` (``history.history["loss"]``, ...)."""
+    """Per-epoch losses and metrics recorded by :func:`fit` (``history.history["loss"]``, ...).
+
+    >>> import nn
+    >>> h = nn.History(); h._log(1, {"loss": 0.5}); h._log(2, {"loss": 0.25})
+    >>> h["loss"], h.epochs
+    ([0.5, 0.25], [1, 2])
+    """
 
     def __init__(self) -> None:
         self.history: dict[str, list] = {}
@@ -206,6 +212,13 @@ def fit(
     ``ReduceLROnPlateau``). ``drop_last`` skips a last, smaller batch (a
     batch of one breaks ``BatchNorm1d``). Floating inputs are cast to the
     parameters' dtype, so a float32 model trains in float32.
+
+    >>> import nn, numpy as np
+    >>> model = nn.Linear(1, 1)
+    >>> X = np.linspace(-1, 1, 16)[:, None]; y = 3 * X
+    >>> h = nn.fit(model, nn.MSELoss(), nn.optim.SGD(model.parameters(), lr=0.5), (X, y), epochs=30, progress=False)
+    >>> h.history["loss"][-1] < 1e-3
+    True
     """
     if epochs < 1:
         raise ValueError(f"fit: epochs must be at least 1, got {epochs}")

@@ -29,6 +29,11 @@ def clip_grad_norm_(params, max_norm: float, norm_type: float = 2.0) -> Tensor:
 
     Returns the total norm before clipping (a 0-d tensor). ``norm_type`` may
     be ``float("inf")``.
+
+    >>> import nn, autograd_lite as ag
+    >>> w = nn.Parameter([0.0, 0.0]); w.grad = ag.tensor([6.0, 8.0])
+    >>> nn.utils.clip_grad_norm_([w], 5.0).item(), w.grad.data.round(3).tolist()
+    (10.0, [3.0, 4.0])
     """
     grads = _grads(params)
     if not grads:
@@ -48,7 +53,13 @@ def clip_grad_norm_(params, max_norm: float, norm_type: float = 2.0) -> Tensor:
 
 
 def clip_grad_value_(params, clip_value: float) -> None:
-    """Clamp every gradient element to ``[-clip_value, clip_value]`` in place."""
+    """Clamp every gradient element to ``[-clip_value, clip_value]`` in place.
+
+    >>> import nn, autograd_lite as ag
+    >>> w = nn.Parameter([0.0, 0.0]); w.grad = ag.tensor([-5.0, 0.5])
+    >>> nn.utils.clip_grad_value_([w], 1.0); w.grad.tolist()
+    [-1.0, 0.5]
+    """
     if clip_value < 0:
         raise ValueError(f"clip_grad_value_: clip_value must be non-negative, got {clip_value}")
     for g in _grads(params):
