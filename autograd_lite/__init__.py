@@ -44,6 +44,7 @@ from .ops import (
     cos,
     div,
     dot,
+    einsum,
     erf,
     exp,
     expand_dims,
@@ -108,7 +109,7 @@ __all__ = [
     "sigmoid", "relu", "clip", "maximum", "minimum", "where", "sign", "isfinite", "astype",
     "sum", "mean", "var", "std", "max", "min", "argmax", "argmin", "logsumexp",
     "reshape", "transpose", "swapaxes", "squeeze", "expand_dims", "flatten", "broadcast_to", "getitem",
-    "concatenate", "stack", "matmul", "dot", "linear", "clone",
+    "concatenate", "stack", "matmul", "dot", "einsum", "linear", "clone",
     "grad", "value_and_grad", "jacobian", "hessian", "vjp", "jvp",
 ]  # fmt: skip
 del _ops, _numpy_interop

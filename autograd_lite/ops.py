@@ -1273,6 +1273,82 @@ def linear(x, weight, bias=None) -> Tensor:
     return _linear(x, weight, bias)
 
 
+def _einsum_parse(spec: str, n: int) -> tuple[list, str]:
+    spec = spec.replace(" ", "")
+    if "." in spec:
+        raise NotImplementedError("einsum: '...' is not supported here; write every axis as a letter")
+    lhs, arrow, out = spec.partition("->")
+    ins = lhs.split(",")
+    if len(ins) != n:
+        raise ValueError(f"einsum: the spec {spec!r} names {len(ins)} operands, but {n} were given")
+    for s in ins:
+        if (s and not s.isalpha()) or len(set(s)) != len(s):  # "" is a 0-d operand
+            raise NotImplementedError(
+                f"einsum: operand subscripts {s!r}: each operand needs distinct letters (diagonals and traces "
+                f"such as 'ii' are not supported)"
+            )
+    letters = "".join(ins)
+    if not arrow:  # NumPy's implicit output: the letters that appear once, in order
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    if len(set(out)) != len(out) or any(c not in letters for c in out):
+        raise ValueError(f"einsum: output subscripts {out!r} must be distinct letters taken from the inputs")
+    return ins, out
+
+
+@primitive(name="einsum")
+def _einsum(*operands, spec):
+    return np.einsum(spec, *operands)
+
+
+def _einsum_sub(i: int, ins: list, out: str) -> tuple[str, str]:
+    """The einsum that gives operand i's gradient, and the letters of operand i it produces."""
+    others = [ins[j] for j in range(len(ins)) if j != i]
+    available = set(out).union(*others) if others else set(out)
+    kept = "".join(c for c in ins[i] if c in available)
+    return ",".join([out, *others]) + "->" + kept, kept
+
+
+def _einsum_fast(i, g, out, *operands, spec):
+    ins, o = _einsum_parse(spec, len(operands))
+    sub, kept = _einsum_sub(i, ins, o)
+    r = np.einsum(sub, g, *[operands[j] for j in range(len(operands)) if j != i])
+    shape = np.shape(operands[i])
+    if kept != ins[i]:  # letters only operand i had were summed out: the gradient is constant along them
+        r = np.broadcast_to(r.reshape([n if c in kept else 1 for c, n in zip(ins[i], shape)]), shape)
+    return r
+
+
+def _einsum_vjp(i, g, out, *operands, spec):
+    ins, o = _einsum_parse(spec, len(operands))
+    sub, kept = _einsum_sub(i, ins, o)
+    r = _einsum(g, *[operands[j] for j in range(len(operands)) if j != i], spec=sub)
+    shape = operands[i].data.shape
+    if kept != ins[i]:
+        r = _broadcast_to(_reshape(r, shape=tuple(n if c in kept else 1 for c, n in zip(ins[i], shape))), shape=shape)
+    return r
+
+
+defvjp_argnum(_einsum, _einsum_vjp)
+_deffast(_einsum, argnum=_einsum_fast)
+
+
+def einsum(spec: str, *tensors) -> Tensor:
+    """Einstein summation, differentiable: ``einsum("ij,jk->ik", a, b)`` is ``a @ b``.
+
+    Every operand needs distinct letters (no diagonals such as ``"ii"``) and
+    ``...`` is not supported; the output may be implicit, as in NumPy.
+
+    >>> import autograd_lite as ag
+    >>> a = ag.ones(2, 3, requires_grad=True)
+    >>> ag.einsum("ij,j->i", a, ag.tensor([1.0, 2.0, 3.0]))
+    tensor([6., 6.], grad_fn=<einsum>)
+    """
+    if not tensors:
+        raise ValueError("einsum: expected at least one operand")
+    _einsum_parse(spec, len(tensors))
+    return _einsum(*tensors, spec=spec)
+
+
 def dot(a, b) -> Tensor:
     """NumPy's ``dot``: inner product of vectors, matrix product of matrices.
 

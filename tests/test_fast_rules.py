@@ -84,6 +84,8 @@ def test_reductions_shapes_and_indexing():
         ag.logsumexp(x, axis=1),
         ag.logsumexp(x, axis=(0, 1), keepdims=True),
         ag.logsumexp(x),
+        ag.einsum("ij,kj->ik", x, x * 2),
+        ag.einsum("ij,k->ik", x, x[0, :2]),
         x.reshape(4, 3),
         x.transpose(1, 0),
         x[[0, 0, 2], 1:],

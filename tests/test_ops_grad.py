@@ -606,3 +606,31 @@ def test_dot(case, data, n, k, m, b):
     expected = np.dot(a.data, c.data)
     check(lambda x, y: x.dot(y), a, c, expected=expected)
     check(lambda x, y: ag.dot(x, y), a, c, expected=expected)
+
+
+EINSUMS = [
+    ("ij,jk->ik", [(2, 3), (3, 4)]),
+    ("ij,jk,k->i", [(2, 3), (3, 4), (4,)]),
+    ("ij->", [(2, 3)]),
+    ("ij->ji", [(2, 3)]),
+    ("ij,k->ik", [(2, 3), (4,)]),  # j only in the first operand: summed out, its gradient broadcast back
+    ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
+    ("ij,jk", [(2, 3), (3, 4)]),  # implicit output
+    ("i,i->", [(3,), (3,)]),
+]
+
+
+@pytest.mark.parametrize("spec, shapes", EINSUMS, ids=[e[0] for e in EINSUMS])
+def test_einsum_to_second_order(spec, shapes):
+    rng = np.random.default_rng(len(spec))
+    arrays = [rng.standard_normal(s) for s in shapes]
+    check(lambda *ts: ag.einsum(spec, *ts), *arrays, expected=np.einsum(spec, *arrays))
+
+
+def test_einsum_errors():
+    with pytest.raises(NotImplementedError, match="diagonals"):
+        ag.einsum("ii->i", ag.ones(2, 2))
+    with pytest.raises(NotImplementedError, match=r"'\.\.\.'"):
+        ag.einsum("...i->i", ag.ones(2, 2))
+    with pytest.raises(ValueError, match="names 2 operands, but 1 were given"):
+        ag.einsum("ij,jk->ik", ag.ones(2, 2))
