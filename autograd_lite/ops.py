@@ -1383,7 +1383,7 @@ def sigmoid(x) -> Tensor:
     >>> ag.tensor([0.0, 1e4, -1e4]).sigmoid()
     tensor([0.5, 1. , 0. ])
     """
-    return 0.5 * tanh(0.5 * _t(x)) + 0.5
+    return tanh(_t(x) * 0.5) * 0.5 + 0.5
 
 
 def relu(x) -> Tensor:

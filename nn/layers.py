@@ -270,7 +270,10 @@ class _Activation(Module):
     _args: tuple = ()
 
     def forward(self, x):
-        return type(self)._fn(x, *(getattr(self, a) for a in self._args))
+        fn = type(self)._fn
+        if not self._args:
+            return fn(x)
+        return fn(x, *[getattr(self, a) for a in self._args])
 
     def extra_repr(self) -> str:
         return ", ".join(f"{a}={getattr(self, a)!r}" for a in self._args)
