@@ -302,7 +302,7 @@ defvjp(
 _deffast(_where, None, lambda g, out, c, x, y: _select(c, g, 0.0), lambda g, out, c, x, y: _select(c, 0.0, g))
 
 
-def where(cond, x, y) -> Tensor:
+def where(cond, a, b) -> Tensor:
     """Elementwise choice: ``x`` where ``cond`` holds, else ``y`` (gradient flows to the chosen one).
 
     >>> import autograd_lite as ag
@@ -312,8 +312,8 @@ def where(cond, x, y) -> Tensor:
     c = cond.data if isinstance(cond, Tensor) else cond
     if not isinstance(c, _ndarray) or c.dtype != np.bool_:
         c = np.asarray(c, dtype=bool)
-    out = _where(c, x, y)
-    if isinstance(x, (int, float)) and isinstance(y, (int, float)) and out.data.dtype.kind in "iuf":
+    out = _where(c, a, b)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and out.data.dtype.kind in "iuf":
         out = _const(out.data.astype(config._state["dtype"]))  # two Python numbers: the default dtype
     return out
 
@@ -1115,14 +1115,14 @@ def _concatenate_fast(i, g, out, *xs, axis=0):
 _deffast(_concatenate, argnum=_concatenate_fast)
 
 
-def concatenate(tensors, axis: int = 0) -> Tensor:
+def concatenate(ts, axis: int = 0) -> Tensor:
     """Join tensors along an existing axis.
 
     >>> import autograd_lite as ag
     >>> ag.concatenate([ag.ones(2), ag.zeros(3)]).shape
     (5,)
     """
-    ts = list(tensors)
+    ts = list(ts)
     if not ts:
         raise ValueError("concatenate: expected a non-empty sequence of tensors")
     nd = _ndim_of(ts[0])
@@ -1131,14 +1131,14 @@ def concatenate(tensors, axis: int = 0) -> Tensor:
     return _concatenate(*ts, axis=_axes(axis, nd, "concatenate")[0])
 
 
-def stack(tensors, axis: int = 0) -> Tensor:
+def stack(ts, axis: int = 0) -> Tensor:
     """Join tensors of one shape along a new axis.
 
     >>> import autograd_lite as ag
     >>> ag.stack([ag.ones(2), ag.zeros(2)], axis=1).shape
     (2, 2)
     """
-    ts = [_t(t) for t in tensors]
+    ts = [_t(t) for t in ts]
     if not ts:
         raise ValueError("stack: expected a non-empty sequence of tensors")
     shapes = {t.data.shape for t in ts}

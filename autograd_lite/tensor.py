@@ -201,23 +201,23 @@ class Tensor:
         """
         return _make(self.data, None)
 
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Set ``requires_grad`` on a leaf in place and return it.
+    def requires_grad_(self, flag: bool = True) -> Tensor:
+        """Set ``requires_grad`` on a leaf to ``flag`` in place and return it.
 
         >>> import autograd_lite as ag
         >>> ag.zeros(3).requires_grad_().requires_grad
         True
         """
         if self.grad_fn is not None:
-            if requires_grad:
+            if flag:
                 return self
             raise RuntimeError(
                 f"requires_grad_(False): only leaf tensors can change requires_grad; this tensor was "
                 f"made by '{self.grad_fn.name}'. Use .detach() to get a tensor outside the graph."
             )
-        if requires_grad:
+        if flag:
             _check_float(self.data, "requires_grad_()")
-        self.requires_grad = bool(requires_grad)
+        self.requires_grad = bool(flag)
         return self
 
     def retain_grad(self) -> None:

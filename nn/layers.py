@@ -104,9 +104,12 @@ class LayerNorm(Module):
     (0.0, 1.0)
     """
 
-    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True) -> None:
+    def __init__(self, shape=None, eps: float = 1e-5, elementwise_affine: bool = True, *, normalized_shape=None):
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        shape = normalized_shape if shape is None else shape  # PyTorch's keyword works too
+        if shape is None:
+            raise TypeError("LayerNorm: give the shape to normalise over (an int or a tuple)")
+        shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
         self.normalized_shape = tuple(int(s) for s in shape)
         self.eps = float(eps)
         self.elementwise_affine = elementwise_affine
@@ -241,10 +244,14 @@ class Embedding(Module):
     (2, 2, 3)
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int) -> None:
+    def __init__(self, num=None, dim=None, *, num_embeddings=None, embedding_dim=None) -> None:
         super().__init__()
-        self.num_embeddings = int(num_embeddings)
-        self.embedding_dim = int(embedding_dim)
+        num = num_embeddings if num is None else num  # PyTorch's keywords work too
+        dim = embedding_dim if dim is None else dim
+        if num is None or dim is None:
+            raise TypeError("Embedding: give the number of rows and their size, Embedding(num, dim)")
+        self.num_embeddings = int(num)
+        self.embedding_dim = int(dim)
         self.weight = _empty(self.num_embeddings, self.embedding_dim)
         init.normal_(self.weight)
 

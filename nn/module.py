@@ -278,10 +278,10 @@ class Module:
             elif p.grad is not None:
                 p.grad = ag.zeros_like(p.grad)
 
-    def requires_grad_(self, requires_grad: bool = True) -> Module:
+    def requires_grad_(self, flag: bool = True) -> Module:
         """Freeze (``False``) or unfreeze every parameter."""
         for p in self.parameters():
-            p.requires_grad_(requires_grad)
+            p.requires_grad_(flag)
         return self
 
     def astype(self, dtype) -> Module:
@@ -328,7 +328,7 @@ class Module:
                     out[f"{mprefix}.{name}" if mprefix else name] = b.data.copy()
         return out
 
-    def load_state_dict(self, state_dict, strict: bool = True):
+    def load_state_dict(self, sd, strict: bool = True):
         """Copy values from ``state_dict`` into this module's parameters and buffers, in place.
 
         Every problem is reported at once: missing keys, unexpected keys and
@@ -347,7 +347,7 @@ class Module:
                 for name, v in store.items():
                     if v is not None and (names is None or name in names):
                         targets[f"{mprefix}.{name}" if mprefix else name] = v
-        given = OrderedDict((k, v.data if isinstance(v, Tensor) else np.asarray(v)) for k, v in state_dict.items())
+        given = OrderedDict((k, v.data if isinstance(v, Tensor) else np.asarray(v)) for k, v in sd.items())
         missing = [k for k in targets if k not in given]
         unexpected = [k for k in given if k not in targets]
         wrong = [

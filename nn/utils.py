@@ -52,15 +52,15 @@ def clip_grad_norm_(params, max_norm: float, norm_type: float = 2.0) -> Tensor:
     return Tensor(total)
 
 
-def clip_grad_value_(params, clip_value: float) -> None:
-    """Clamp every gradient element to ``[-clip_value, clip_value]`` in place.
+def clip_grad_value_(params, v: float) -> None:
+    """Clamp every gradient element to ``[-v, v]`` in place.
 
     >>> import nn, autograd_lite as ag
     >>> w = nn.Parameter([0.0, 0.0]); w.grad = ag.tensor([-5.0, 0.5])
     >>> nn.utils.clip_grad_value_([w], 1.0); w.grad.tolist()
     [-1.0, 0.5]
     """
-    if clip_value < 0:
-        raise ValueError(f"clip_grad_value_: clip_value must be non-negative, got {clip_value}")
+    if v < 0:
+        raise ValueError(f"clip_grad_value_: the limit v must be non-negative, got {v}")
     for g in _grads(params):
-        g.data = np.clip(g.data, -clip_value, clip_value)
+        g.data = np.clip(g.data, -v, v)

@@ -33,9 +33,9 @@ class SGD(Optimizer):
         params,
         lr: float,
         momentum: float = 0.0,
-        dampening: float = 0.0,
-        weight_decay: float = 0.0,
         nesterov: bool = False,
+        weight_decay: float = 0.0,
+        dampening: float = 0.0,
         maximize: bool = False,
     ) -> None:
         if nesterov and (momentum <= 0 or dampening != 0):
