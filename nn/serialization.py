@@ -84,7 +84,7 @@ def _unflatten(node, arrays: dict):
     return node
 
 
-def save(obj, path) -> None:
+def save(module_or_state_dict, path) -> None:
     """Write a module's ``state_dict``, a dict of arrays, or a nested dict of them to ``path`` (``.npz``).
 
     Values must be numeric or boolean arrays (tensors and numbers are
@@ -98,6 +98,7 @@ def save(obj, path) -> None:
     >>> nn.load(path)["param_groups"][0]["betas"]
     (0.9, 0.999)
     """
+    obj = module_or_state_dict
     state = obj.state_dict() if isinstance(obj, Module) else obj
     if not isinstance(state, dict):
         raise TypeError(f"nn.save: expected an nn.Module or a dict, got {type(obj).__name__}")

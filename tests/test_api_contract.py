@@ -28,6 +28,7 @@ def test_signatures_use_the_contracts_names():
     assert params(nn.optim.SGD.__init__)[1:6] == ["params", "lr", "momentum", "nesterov", "weight_decay"]
     assert params(nn.optim.Adam.__init__)[1:6] == ["params", "lr", "betas", "eps", "weight_decay"]
     assert params(nn.utils.clip_grad_value_) == ["params", "v"]
+    assert params(nn.save) == ["module_or_state_dict", "path"] and params(nn.load) == ["path"]
     assert params(nn.data.train_test_split)[:1] == ["arrays"]
     assert params(nn.fit)[:8] == [
         "model", "loss_fn", "optimizer", "train_data", "epochs", "val_data", "metrics", "progress",
