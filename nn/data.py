@@ -288,6 +288,8 @@ class KFold:
 class StratifiedKFold(KFold):
     """K folds that keep every class's proportion: per-class counts differ by at most one between folds.
 
+    Without shuffling the folds are scikit-learn's, sample for sample.
+
     >>> import nn, numpy as np
     >>> y = np.array([0] * 10 + [1] * 5)
     >>> [np.bincount(y[te]).tolist() for _, te in nn.data.StratifiedKFold(5).split(y, y)]
@@ -314,15 +316,21 @@ class StratifiedKFold(KFold):
                 UserWarning,
                 stacklevel=2,
             )
-        rng = _rng(self.seed)
-        # deal each class's samples round-robin over the folds, continuing where the last class stopped
+        rng = _rng(self.seed) if self.shuffle else None
+        # scikit-learn's allocation: classes numbered by first appearance, the sorted labels dealt
+        # round-robin to count each fold's share of each class, then each class's samples (in
+        # order, or shuffled) filled into the folds in turn. Unshuffled folds match scikit-learn's.
+        _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
+        _, by_appearance = np.unique(first, return_inverse=True)
+        encoded = by_appearance[inverse.reshape(-1)]
+        ordered = np.sort(encoded)
+        k = len(classes)
+        allocation = np.asarray([np.bincount(ordered[i :: self.n_splits], minlength=k) for i in range(self.n_splits)])
         fold_of = np.empty(n, dtype=int)
-        position = 0
-        for c in range(len(classes)):
-            members = np.flatnonzero(yi == c)
-            if self.shuffle:
-                members = rng.permutation(members)
-            fold_of[members] = (position + np.arange(len(members))) % self.n_splits
-            position += len(members)
-        for k in range(self.n_splits):
-            yield np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
+        for c in range(k):
+            folds = np.repeat(np.arange(self.n_splits), allocation[:, c])
+            if rng is not None:
+                folds = rng.permutation(folds)
+            fold_of[encoded == c] = folds
+        for f in range(self.n_splits):
+            yield np.flatnonzero(fold_of != f), np.flatnonzero(fold_of == f)

@@ -132,3 +132,13 @@ def test_dict_samples_collate_into_a_dict_batch():
 
     batch = next(iter(DataLoader(Pairs(), batch_size=3)))
     assert batch["x"].shape == (3, 2) and batch["y"].tolist() == [0, 1, 2]
+
+
+def test_unshuffled_stratified_folds_are_scikit_learns():
+    from sklearn.model_selection import StratifiedKFold as Reference
+
+    for seed in range(4):
+        y = np.random.default_rng(seed).choice(["a", "b", "c"], size=83, p=[0.6, 0.25, 0.15])
+        ours = [te.tolist() for _, te in StratifiedKFold(4).split(y, y)]
+        theirs = [te.tolist() for _, te in Reference(4).split(np.zeros(len(y)), y)]
+        assert ours == theirs
