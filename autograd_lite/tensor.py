@@ -14,7 +14,7 @@ import gc
 import numpy as np
 
 from . import config
-from .graph import _grad_state, _inplace_epoch, _memory_owner, modified_since
+from .graph import _grad_state, _inplace_epoch, _memory_owner, _pass, modified_since
 
 _ndarray = np.ndarray
 _asarray = np.asarray
@@ -549,7 +549,10 @@ def _run_untraced(order: list, grads: dict, leaf_grads: dict, retain_graph: bool
             rule = fast[i] if i < len(fast) else None
             if rule is None:
                 continue
-            c = rule(g, out, *raw, **kw) if kw else rule(g, out, *raw)
+            if rule is _pass:
+                c = g
+            else:
+                c = rule(g, out, *raw, **kw) if kw else rule(g, out, *raw)
             inp = inputs[i]
             d = inp.data
             if c.shape != d.shape:
