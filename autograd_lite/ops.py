@@ -703,6 +703,11 @@ def _unreduce(g: Tensor, axis, ndim: int) -> Tensor:
     return reshape(g, tuple(shape))
 
 
+def _np_unreduce(a: np.ndarray, axis, ndim: int) -> np.ndarray:
+    """``_unreduce`` on plain arrays (for the NumPy fast rules)."""
+    return np.expand_dims(a, axis) if axis is not None else np.reshape(a, (1,) * ndim)
+
+
 @primitive(name="sum")
 def _sum(x, *, axis=None, keepdims=False):
     return np.sum(x, axis=axis, keepdims=keepdims)
@@ -720,7 +725,7 @@ defvjp(_sum, _sum_vjp)
 def _sum_fast(g, out, x, axis=None, keepdims=False):
     shape = np.shape(x)
     if not keepdims:
-        g = np.expand_dims(g, axis) if axis is not None else np.reshape(g, (1,) * len(shape))
+        g = _np_unreduce(g, axis, len(shape))
     return np.broadcast_to(g, shape)
 
 
@@ -810,9 +815,13 @@ def _extreme_vjp(g, out, x, axis=None, keepdims=False):
     if not keepdims:
         g = _unreduce(g, axis, x.data.ndim)
         out = _unreduce(out, axis, x.data.ndim)
-    hit = (x.data == out.data) | (np.isnan(x.data) & np.isnan(out.data))  # a NaN maximum is "hit" too
-    count = np.sum(hit, axis=axis, keepdims=True)
-    return g * _const((hit / count).astype(g.data.dtype, copy=False))  # ties share evenly
+    return g * _const(_extreme_weights(x.data, out.data, axis, g.data.dtype))
+
+
+def _extreme_weights(x: np.ndarray, out_k: np.ndarray, axis, dtype) -> np.ndarray:
+    """Where the max/min was attained, ties sharing evenly (a NaN extreme counts as attained)."""
+    hit = (x == out_k) | (np.isnan(x) & np.isnan(out_k))
+    return (hit / np.sum(hit, axis=axis, keepdims=True)).astype(dtype, copy=False)
 
 
 @primitive(name="max")
@@ -831,10 +840,8 @@ defvjp(_min, _extreme_vjp)
 
 def _extreme_fast(g, out, x, axis=None, keepdims=False):
     if not keepdims:
-        g = np.expand_dims(g, axis) if axis is not None else np.reshape(g, (1,) * x.ndim)
-        out = np.expand_dims(out, axis) if axis is not None else np.reshape(out, (1,) * x.ndim)
-    hit = (x == out) | (np.isnan(x) & np.isnan(out))
-    return g * (hit / np.sum(hit, axis=axis, keepdims=True)).astype(g.dtype, copy=False)
+        g, out = _np_unreduce(g, axis, x.ndim), _np_unreduce(out, axis, x.ndim)
+    return g * _extreme_weights(x, out, axis, g.dtype)
 
 
 _deffast(_max, _extreme_fast)
@@ -882,8 +889,7 @@ def _logsumexp_vjp(g, out, x, axis=None, keepdims=False):
 
 def _logsumexp_fast(g, out, x, axis=None, keepdims=False):
     if not keepdims:
-        g = np.expand_dims(g, axis) if axis is not None else np.reshape(g, (1,) * x.ndim)
-        out = np.expand_dims(out, axis) if axis is not None else np.reshape(out, (1,) * x.ndim)
+        g, out = _np_unreduce(g, axis, x.ndim), _np_unreduce(out, axis, x.ndim)
     shift = np.where(np.isfinite(out), out, 0.0)
     return g * np.exp(x - shift)
 
