@@ -481,24 +481,20 @@ def _run_backward(roots, grad_outputs, retain_graph, create_graph, inputs):
     try:
         if not traced and wanted is None:
             _run_untraced(order, grads, leaf_grads, retain_graph, assigned)
-        for t in order if (traced or wanted is not None) else ():
-            key = id(t)
-            g = grads.pop(key, None)
-            node = t.grad_fn
-            if not retain_graph:
-                node.consumed = True
-            if g is None:
-                continue  # this branch does not reach the roots
-            meta = t._meta
-            if meta is not None:
-                if "hooks" in meta:
-                    g = _run_hooks(t, as_tensor(g))
-                    g = g if traced else g.data
-                if meta.get("retain") and wanted is None:
-                    _accumulate_leaf(t, as_tensor(g), traced, assigned)
-            if wanted is not None and key in wanted:
-                wanted[key] = as_tensor(g)
-            _propagate(t, node, g, grads, leaf_grads, traced, useful)
+        else:
+            for t in order:
+                key = id(t)
+                g = grads.pop(key, None)
+                node = t.grad_fn
+                if not retain_graph:
+                    node.consumed = True
+                if g is None:
+                    continue  # this branch does not reach the roots
+                if t._meta is not None:
+                    g = _tensor_meta(t, g, traced, assigned, retain=wanted is None)
+                if wanted is not None and key in wanted:
+                    wanted[key] = as_tensor(g)
+                _propagate(t, node, g, grads, leaf_grads, traced, useful)
         # leaves: hooks see the total gradient of this backward, then it accumulates
         for key, (leaf, g) in leaf_grads.items():
             g = as_tensor(g)
@@ -532,12 +528,8 @@ def _run_untraced(order: list, grads: dict, leaf_grads: dict, retain_graph: bool
             node.consumed = True
         if g is None:
             continue  # this branch does not reach the roots
-        meta = t._meta
-        if meta is not None:
-            if "hooks" in meta:
-                g = _run_hooks(t, _make(g, None)).data
-            if meta.get("retain"):
-                _accumulate_leaf(t, _make(g, None), False, assigned)
+        if t._meta is not None:
+            g = _tensor_meta(t, g, False, assigned, retain=True)
         fast = node.prim.fast
         if fast is None:
             _propagate(t, node, g, grads, leaf_grads, False, None)
@@ -566,6 +558,17 @@ def _run_untraced(order: list, grads: dict, leaf_grads: dict, retain_graph: bool
             else:
                 prev = get(k)
                 grads[k] = c if prev is None else prev + c
+
+
+def _tensor_meta(t: Tensor, g, traced: bool, assigned: set, retain: bool):
+    """A non-leaf's hooks (which may replace ``g``) and, if it retains its grad, the accumulation."""
+    meta = t._meta
+    if "hooks" in meta:
+        g = _run_hooks(t, g if traced else _make(g, None))
+        g = g if traced else g.data
+    if retain and meta.get("retain"):
+        _accumulate_leaf(t, g if traced else _make(g, None), traced, assigned)
+    return g
 
 
 def _bad_shape(prim, i: int, got: tuple, want: tuple):
