@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
 import threading
 import weakref
 
@@ -186,6 +187,9 @@ def _pass(g, out, *args, **kwargs):
     return g
 
 
+_next_seq = itertools.count().__next__
+
+
 class Node:
     """One recorded operation: which primitive ran, on which inputs.
 
@@ -193,10 +197,11 @@ class Node:
     (tensors, or constants such as Python numbers and arrays); ``kwargs``
     holds its keyword arguments. ``epoch`` is the in-place epoch when it ran,
     so that backward can refuse a graph whose saved values were overwritten;
-    ``raw`` and ``grad_idx`` save the backward pass some unwrapping.
+    ``raw`` and ``grad_idx`` save the backward pass some unwrapping; ``seq``
+    numbers nodes in the order they were made.
     """
 
-    __slots__ = ("prim", "inputs", "kwargs", "epoch", "raw", "grad_idx", "consumed")
+    __slots__ = ("prim", "inputs", "kwargs", "epoch", "raw", "grad_idx", "consumed", "seq")
 
     def __init__(self, prim, inputs: tuple, kwargs: dict, epoch: int, raw: tuple, grad_idx: tuple) -> None:
         self.prim = prim
@@ -206,6 +211,9 @@ class Node:
         self.raw = raw  # the inputs' values as the forward function saw them (arrays and constants)
         self.grad_idx = grad_idx  # positions of the inputs that required grad
         self.consumed = False
+        # Creation order: every input of a node was made before it, so visiting nodes by
+        # decreasing ``seq`` is a topological order (the backward pass needs no graph sort).
+        self.seq = _next_seq()
 
     @property
     def name(self) -> str:

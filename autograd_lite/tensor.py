@@ -10,6 +10,7 @@ and methods are attached by :mod:`autograd_lite.ops`.
 from __future__ import annotations
 
 import gc
+from heapq import heapify, heappop, heappush
 
 import numpy as np
 
@@ -412,7 +413,8 @@ def _seed(r: Tensor, g, create_graph: bool) -> Tensor:
                 f"backward: grad can be created implicitly only for scalar outputs, but this tensor "
                 f"has shape {r.data.shape}; pass gradient= with that shape (e.g. ag.ones_like(y))"
             )
-        return _make(np.ones_like(r.data), None)
+        ones = np.array(1, dtype=r.data.dtype)  # cheaper than np.ones_like for the usual 0-d loss
+        return _make(ones.reshape(r.data.shape) if r.data.ndim else ones, None)
     if isinstance(g, Tensor) and g.requires_grad and create_graph:
         _as_grad_array(g, r, "backward(gradient=...)")
         return g if g.data.dtype == r.data.dtype else g.astype(r.data.dtype)
@@ -460,27 +462,24 @@ def _run_backward(roots, grad_outputs, retain_graph, create_graph, inputs):
             grads[key] = g if key not in grads else _accumulate(grads[key], g, traced)
 
     wanted = None if inputs is None else {id(t): None for t in inputs}
-    order = _topo_order(roots)
-    useful = None
-    if wanted is not None:
-        useful = _leading_to(order, wanted)
-        order = [t for t in order if id(t) in useful]
-    for t in order:
-        if t.grad_fn.consumed:
-            raise RuntimeError(
-                f"backward: trying to backward through the graph a second time (the '{t.grad_fn.name}' "
-                f"node was already used by an earlier backward, which released it). Pass "
-                f"retain_graph=True to the first backward() if you need to backward through it again. "
-                f"The graph can still be inspected and drawn."
-            )
+    fast_path = not traced and wanted is None
+    order = useful = None
+    if not fast_path:
+        order = _topo_order(roots)
+        if wanted is not None:
+            useful = _leading_to(order, wanted)
+            order = [t for t in order if id(t) in useful]
+        for t in order:
+            if t.grad_fn.consumed:
+                _already_consumed(t.grad_fn)
 
     as_tensor = (lambda g: g) if traced else (lambda g: _make(g, None))
     prev_mode = _grad_state.enabled
     _grad_state.enabled = traced
     assigned = set()
     try:
-        if not traced and wanted is None:
-            _run_untraced(order, grads, leaf_grads, retain_graph, assigned)
+        if fast_path:
+            _run_untraced(roots, grads, leaf_grads, retain_graph, assigned)
         else:
             for t in order:
                 key = id(t)
@@ -497,6 +496,9 @@ def _run_backward(roots, grad_outputs, retain_graph, create_graph, inputs):
                 _propagate(t, node, g, grads, leaf_grads, traced, useful)
         # leaves: hooks see the total gradient of this backward, then it accumulates
         for key, (leaf, g) in leaf_grads.items():
+            if fast_path and leaf._meta is None:
+                _accumulate_leaf_array(leaf, g, assigned)
+                continue
             g = as_tensor(g)
             if leaf._meta is not None and "hooks" in leaf._meta:
                 g = _run_hooks(leaf, g)
@@ -512,38 +514,69 @@ def _run_backward(roots, grad_outputs, retain_graph, create_graph, inputs):
     return None
 
 
-def _run_untraced(order: list, grads: dict, leaf_grads: dict, retain_graph: bool, assigned: set) -> None:
+def _already_consumed(node) -> None:
+    raise RuntimeError(
+        f"backward: trying to backward through the graph a second time (the '{node.name}' node was "
+        f"already used by an earlier backward, which released it). Pass retain_graph=True to the "
+        f"first backward() if you need to backward through it again. The graph can still be "
+        f"inspected and drawn."
+    )
+
+
+def _run_untraced(roots, grads: dict, leaf_grads: dict, retain_graph: bool, assigned: set) -> None:
     """The common backward pass, written for speed: arrays, NumPy rules, everything inline.
 
     It does what the general loop in ``run_backward`` with ``_propagate`` does
-    for an untraced pass that accumulates into ``.grad``.
+    for an untraced pass that accumulates into ``.grad``, without sorting the
+    graph first: nodes are numbered as they are made (``Node.seq``) and every
+    input is older than the node that uses it, so a heap that always hands out
+    the newest tensor still waiting for its gradient visits them in reverse
+    topological order. A tensor enters the heap with its first gradient
+    contribution; by the time it leaves, every tensor made from it is done.
     """
+    heap = []
+    seen = set()
+    for t in roots:
+        if t.grad_fn is not None and id(t) not in seen:
+            seen.add(id(t))
+            heap.append((-t.grad_fn.seq, t))
+    heapify(heap)
+    hpop, hpush = heappop, heappush
     pop, get = grads.pop, grads.get
     epoch = _inplace_epoch
-    for t in order:
-        key = id(t)
-        g = pop(key, None)
+    while heap:
+        t = hpop(heap)[1]
+        g = pop(id(t))
         node = t.grad_fn
+        if node.consumed:
+            _already_consumed(node)
         if not retain_graph:
             node.consumed = True
-        if g is None:
-            continue  # this branch does not reach the roots
         if t._meta is not None:
             g = _tensor_meta(t, g, False, assigned, retain=True)
         fast = node.prim.fast
-        if fast is None:
+        if fast is None:  # a primitive with only Tensor rules (user-defined ones)
+            before = {id(p) for p in node.inputs if type(p) is Tensor and id(p) in grads}
             _propagate(t, node, g, grads, leaf_grads, False, None)
+            for p in node.inputs:
+                if isinstance(p, Tensor) and p.grad_fn is not None and id(p) in grads and id(p) not in before:
+                    before.add(id(p))
+                    hpush(heap, (-p.grad_fn.seq, p))
             continue
         if epoch[0] > node.epoch:
             _check_unmodified(t, node)
-        raw, kw, out, inputs = node.raw, node.kwargs, t.data, node.inputs
+        raw, out, inputs = node.raw, t.data, node.inputs
         for i in node.grad_idx:
-            rule = fast[i] if i < len(fast) else None
-            if rule is None:
+            try:
+                rule = fast[i]
+            except IndexError:
                 continue
             if rule is _pass:
                 c = g
+            elif rule is None:
+                continue
             else:
+                kw = node.kwargs
                 c = rule(g, out, *raw, **kw) if kw else rule(g, out, *raw)
             inp = inputs[i]
             d = inp.data
@@ -552,12 +585,17 @@ def _run_untraced(order: list, grads: dict, leaf_grads: dict, retain_graph: bool
             if c.dtype != d.dtype:
                 c = c.astype(d.dtype)
             k = id(inp)
-            if inp.grad_fn is None:
+            src = inp.grad_fn
+            if src is None:
                 prev = leaf_grads.get(k)
                 leaf_grads[k] = (inp, c if prev is None else prev[1] + c)
             else:
                 prev = get(k)
-                grads[k] = c if prev is None else prev + c
+                if prev is None:
+                    grads[k] = c
+                    hpush(heap, (-src.seq, inp))
+                else:
+                    grads[k] = prev + c
 
 
 def _tensor_meta(t: Tensor, g, traced: bool, assigned: set, retain: bool):
@@ -613,6 +651,18 @@ def _accumulate_leaf(leaf: Tensor, g: Tensor, create_graph: bool, assigned: set)
         leaf.grad = _make(arr, None)
     else:
         leaf.grad = _make(old.data + arr, None)
+
+
+def _accumulate_leaf_array(leaf: Tensor, arr: np.ndarray, assigned: set) -> None:
+    """``_accumulate_leaf`` for an untraced pass, taking the gradient as an array (the hot path)."""
+    if leaf.grad is not None:
+        _accumulate_leaf(leaf, _make(arr, None), False, assigned)
+        return
+    owner = arr if arr.base is None else _memory_owner(arr)
+    if id(owner) in assigned or not arr.flags.writeable:  # see _accumulate_leaf
+        arr = owner = arr.copy()
+    assigned.add(id(owner))
+    leaf.grad = _make(arr, None)
 
 
 def _check_unmodified(t: Tensor, node) -> None:
