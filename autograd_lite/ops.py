@@ -1424,6 +1424,8 @@ def relu(x) -> Tensor:
 
 # ----------------------------------------------------------- Tensor methods
 def _swap(f):
+    f = getattr(f, "op", f)
+
     def r(self, other):
         return f(other, self)
 
@@ -1563,7 +1565,11 @@ _METHODS = {
     "minimum": minimum,
 }
 for _name, _fn in _METHODS.items():
-    setattr(Tensor, _name, _fn)
+    # primitives are bound in their keyword-free form (``x * y``, ``x.tanh()``)
+    _m = getattr(_fn, "op", _fn)
+    if _m is not _fn:
+        _m.__doc__ = _fn.__doc__
+    setattr(Tensor, _name, _m)
 Tensor.T = property(
     lambda self: _transpose(self, axes=tuple(range(self.data.ndim - 1, -1, -1))),
     doc="The tensor with its axes reversed.",

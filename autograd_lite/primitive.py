@@ -21,11 +21,13 @@ import inspect
 
 import numpy as np
 
-from .graph import Node, _grad_state, _inplace_epoch
+from .graph import Node, _grad_state, _next_seq
+from .graph import _inplace_epoch as _epoch
 from .tensor import Tensor, _make
 
 _ndarray = np.ndarray
 _asarray = np.asarray
+_new = object.__new__
 
 
 class ShapeError(ValueError):
@@ -129,8 +131,46 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
                 )
 
     # The hot path: most primitives take one or two positional inputs, and a
-    # wrapper written for exactly that avoids building lists per call.
+    # wrapper written for exactly that avoids building lists per call. The
+    # ``op1``/``op2`` variants take no keyword arguments at all (Tensor
+    # operators and methods such as ``x * y`` and ``x.tanh()`` use them), and
+    # all of them build the result tensor and its node inline: this is the
+    # code every recorded operation runs.
+    def op1(x):
+        if isinstance(x, Tensor):
+            xd = x.data
+            need = x.requires_grad
+        else:
+            xd = x
+            need = False
+        try:
+            out = fn(xd)
+        except ShapeError:
+            raise
+        except (ValueError, TypeError, IndexError) as e:
+            raise _forward_error(prim, (x,), e) from None
+        t = _new(Tensor)
+        t.data = out if type(out) is _ndarray else _asarray(out)
+        t.grad = t._meta = None
+        if need and state.enabled:
+            t.requires_grad = True
+            t.grad_fn = n = _new(Node)
+            n.prim = prim
+            n.inputs = (x,)
+            n.kwargs = _NO_KWARGS
+            n.epoch = _epoch[0]
+            n.raw = (xd,)
+            n.grad_idx = _FIRST
+            n.consumed = False
+            n.seq = _next_seq()
+        else:
+            t.requires_grad = False
+            t.grad_fn = None
+        return t
+
     def wrapped1(x, **kwargs):
+        if not kwargs:
+            return op1(x)
         if isinstance(x, Tensor):
             xd = x.data
             need = x.requires_grad
@@ -146,12 +186,58 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
         if type(out) is not _ndarray:
             out = _asarray(out)
         if need and state.enabled:
-            if kwargs:
-                check_kwargs(kwargs)
-            return _make(out, Node(prim, (x,), kwargs or _NO_KWARGS, _inplace_epoch[0], (xd,), _FIRST))
+            check_kwargs(kwargs)
+            return _make(out, Node(prim, (x,), kwargs, _epoch[0], (xd,), _FIRST))
         return _make(out, None)
 
+    def op2(x, y):
+        if isinstance(x, Tensor):
+            xd = x.data
+            gx = x.requires_grad
+        else:
+            xd = x
+            gx = False
+        if isinstance(y, Tensor):
+            yd = y.data
+            gy = y.requires_grad
+        else:
+            yd = y
+            gy = False
+        try:
+            out = fn(xd, yd)
+        except ShapeError:
+            raise
+        except (ValueError, TypeError, IndexError) as e:
+            raise _forward_error(prim, (x, y), e) from None
+        t = _new(Tensor)
+        t.data = out if type(out) is _ndarray else _asarray(out)
+        t.grad = t._meta = None
+        if (gx or gy) and state.enabled:
+            args = (x, y)
+            if elementwise:
+                shape = t.data.shape
+                if (gx and xd.shape != shape) or (gy and yd.shape != shape):
+                    args = _broadcast_inputs(_bcast[0], args, shape)
+                    xd = args[0].data if gx else xd
+                    yd = args[1].data if gy else yd
+            t.requires_grad = True
+            t.grad_fn = n = _new(Node)
+            n.prim = prim
+            n.inputs = args
+            n.kwargs = _NO_KWARGS
+            n.epoch = _epoch[0]
+            n.raw = (xd, yd)
+            n.grad_idx = _BOTH if gx and gy else _FIRST if gx else _SECOND
+            n.consumed = False
+            n.seq = _next_seq()
+        else:
+            t.requires_grad = False
+            t.grad_fn = None
+        return t
+
     def wrapped2(x, y, **kwargs):
+        if not kwargs:
+            return op2(x, y)
         if isinstance(x, Tensor):
             xd = x.data
             gx = x.requires_grad
@@ -174,8 +260,7 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
             out = _asarray(out)
         if not ((gx or gy) and state.enabled):
             return _make(out, None)
-        if kwargs:
-            check_kwargs(kwargs)
+        check_kwargs(kwargs)
         args = (x, y)
         if elementwise:
             shape = out.shape
@@ -184,7 +269,7 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
                 xd = args[0].data if gx else xd
                 yd = args[1].data if gy else yd
         grad_idx = _BOTH if gx and gy else _FIRST if gx else _SECOND
-        return _make(out, Node(prim, args, kwargs or _NO_KWARGS, _inplace_epoch[0], (xd, yd), grad_idx))
+        return _make(out, Node(prim, args, kwargs, _epoch[0], (xd, yd), grad_idx))
 
     def wrapped(*args, **kwargs):
         if not state.enabled:  # inside no_grad, and while the engine runs rules
@@ -229,11 +314,17 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
                     for j in grad_idx:
                         datas[j] = args[j].data
                     break
-        node = Node(prim, args, kwargs or _NO_KWARGS, _inplace_epoch[0], tuple(datas), tuple(grad_idx))
+        node = Node(prim, args, kwargs or _NO_KWARGS, _epoch[0], tuple(datas), tuple(grad_idx))
         return _make(out, node)
 
     chosen = wrapped1 if arity == 1 else wrapped2 if arity == 2 else wrapped
     functools.update_wrapper(chosen, fn)
+    # the keyword-free variant, for binding as a Tensor operator or method
+    op = op1 if arity == 1 else op2 if arity == 2 else chosen
+    if op is not chosen:
+        functools.update_wrapper(op, fn)
+        op.primitive = prim
+    chosen.op = op
     if isinstance(fn, np.ufunc):
         chosen.__doc__ = f"The primitive '{prim.name}' (NumPy's {fn.__name__}), differentiable."
     chosen.primitive = prim
