@@ -21,6 +21,8 @@ import numpy as np
 
 from .ops import (
     _axes,
+    _DistinctIndex,
+    _getitem,
     _t,
     clip,
     erf,
@@ -207,7 +209,7 @@ def log_softmax(x, axis: int = -1) -> Tensor:
     x = _t(x)
     _axes(axis, x.data.ndim, "log_softmax")
     lse = logsumexp(x, axis=axis, keepdims=True)
-    if np.isneginf(lse.data).any():
+    if lse.data.min(initial=np.inf) == -np.inf:
         raise ValueError(
             f"log_softmax/softmax: a slice along axis {axis} has no finite entry (all -inf), so its "
             f"probabilities are undefined; leave at least one entry unmasked (input shape {x.data.shape})"
@@ -335,15 +337,16 @@ def _pick(log_probs: Tensor, target, axis: int, op: str) -> Tensor:
             f"{expected}; got {idx.shape} (scores {shape}, class axis {axis})"
         )
     n_classes = shape[axis]
-    bad = (idx < 0) | (idx >= n_classes)
-    if bad.any():
+    if idx.size and (idx.min() < 0 or idx.max() >= n_classes):
+        bad = (idx < 0) | (idx >= n_classes)
         raise IndexError(
             f"{op}: class indices must lie in [0, {n_classes}) for {n_classes} classes, got "
             f"{idx[bad][:5].tolist()} at {int(bad.sum())} position(s)"
         )
-    grids = list(np.indices(expected, sparse=True))
-    index = tuple(grids[:axis]) + (idx,) + tuple(grids[axis:])
-    return log_probs[index]
+    k = len(expected)
+    grids = [np.arange(n).reshape([n if j == i else 1 for j in range(k)]) for i, n in enumerate(expected)]
+    # one entry per position along the other axes: each element is picked at most once
+    return _getitem(log_probs, index=_DistinctIndex(grids[:axis] + [idx] + grids[axis:]))
 
 
 def _is_index_target(target) -> bool:

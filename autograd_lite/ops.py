@@ -729,7 +729,7 @@ def _np_unreduce(a: np.ndarray, axis, ndim: int) -> np.ndarray:
 
 @primitive(name="sum")
 def _sum(x, *, axis=None, keepdims=False):
-    return np.sum(x, axis=axis, keepdims=keepdims)
+    return np.asarray(x).sum(axis=axis, keepdims=keepdims)
 
 
 def _sum_vjp(g, out, x, axis=None, keepdims=False):
@@ -766,6 +766,27 @@ def _count(shape: tuple, axis) -> int:
     return math.prod(shape) if axis is None else math.prod(shape[a] for a in axis)
 
 
+@primitive(name="mean")
+def _mean(x, *, axis=None, keepdims=False, n=1):
+    return np.asarray(x).sum(axis=axis, keepdims=keepdims) / n  # exactly sum / n, as NumPy's mean
+
+
+def _mean_vjp(g, out, x, axis=None, keepdims=False, n=1):
+    if not keepdims:
+        g = _unreduce(g, axis, x.data.ndim)
+    return _broadcast_to(g / n, shape=x.data.shape)
+
+
+def _mean_fast(g, out, x, axis=None, keepdims=False, n=1):
+    if not keepdims and axis is not None:
+        g = _np_unreduce(g, axis, x.ndim)
+    return _np_fill(g / n, x.shape)
+
+
+defvjp(_mean, _mean_vjp)
+_deffast(_mean, _mean_fast)
+
+
 def mean(x, axis=None, keepdims: bool = False) -> Tensor:
     """Arithmetic mean over ``axis`` (all axes if None).
 
@@ -778,7 +799,7 @@ def mean(x, axis=None, keepdims: bool = False) -> Tensor:
     n = _count(x.data.shape, ax)
     if n == 0:
         raise ShapeError(f"mean: cannot take the mean over an empty axis (shape {x.data.shape}, axis {axis})")
-    return _sum(x, axis=ax, keepdims=bool(keepdims)) / n
+    return _mean(x, axis=ax, keepdims=bool(keepdims), n=n)
 
 
 def var(x, axis=None, keepdims: bool = False, ddof: int = 0) -> Tensor:
@@ -891,10 +912,14 @@ def min(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the Num
 
 @primitive(name="logsumexp")
 def _logsumexp(x, *, axis=None, keepdims=False):
-    m = np.max(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0).astype(x.dtype, copy=False)  # a constant shift: no overflow
-    with np.errstate(divide="ignore"):  # a slice of only -inf has logsumexp -inf, quietly
-        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    x = np.asarray(x)
+    m = x.max(axis=axis, keepdims=True)  # a constant shift: no overflow
+    if np.isfinite(m).all():  # the max term is exp(0) = 1, so the log sees a sum >= 1
+        out = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
+    else:
+        m = np.where(np.isfinite(m), m, 0.0).astype(x.dtype, copy=False)
+        with np.errstate(divide="ignore"):  # a slice of only -inf has logsumexp -inf, quietly
+            out = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
     return out if keepdims else out.reshape([n for i, n in enumerate(x.shape) if axis is not None and i not in axis])
 
 
@@ -1052,7 +1077,16 @@ def flatten(x, start: int = 0, end: int = -1) -> Tensor:
 
 
 # ---------------------------------------------------------------- indexing
+class _DistinctIndex(tuple):
+    """An index tuple known to pick every element at most once, such as a gather of one
+    entry per row: its gradient is scattered by assignment instead of ``np.add.at``."""
+
+    __slots__ = ()
+
+
 def _basic_index(index) -> bool:
+    if type(index) is _DistinctIndex:
+        return True
     items = index if isinstance(index, tuple) else (index,)
     # boolean masks select each element at most once, like ints and slices
     return builtins.all(

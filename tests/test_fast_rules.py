@@ -78,6 +78,10 @@ def test_reductions_shapes_and_indexing():
     for out in (
         ag.sum(x, axis=0),
         ag.sum(x, axis=(0, 1), keepdims=True),
+        ag.mean(x),
+        ag.mean(x, axis=1),
+        ag.mean(x, axis=(0, 1), keepdims=True),
+        ops._getitem(x, index=ops._DistinctIndex([np.arange(3), np.array([1, 0, 3])])),
         ag.max(x, axis=1),
         ag.min(x),
         ag.std(x, axis=0),
