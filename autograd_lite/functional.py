@@ -39,7 +39,7 @@ from .ops import (
     where,
 )
 from .primitive import ShapeError
-from .tensor import Tensor
+from .tensor import Tensor, _make
 
 __all__ = [
     "linear",
@@ -232,7 +232,9 @@ def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
 
 
 def _pair(pred, target, op: str) -> tuple[Tensor, Tensor]:
-    pred, target = _t(pred), _t(target)
+    pred = _t(pred)
+    # an array target is only read: wrap it without the copy Tensor() makes
+    target = _make(target, None) if type(target) is np.ndarray else _t(target)
     if pred.data.shape != target.data.shape:
         raise ShapeError(
             f"{op}: prediction has shape {pred.data.shape} but target has shape {target.data.shape}; "

@@ -159,12 +159,12 @@ def _memory_owner(arr: np.ndarray) -> np.ndarray:
 
 def mark_modified(arr: np.ndarray) -> None:
     """Record that ``arr``'s memory was written in place (called by in-place ops)."""
-    _inplace_epoch[0] += 1
-    owner = _memory_owner(arr)
+    epoch = _inplace_epoch[0] = _inplace_epoch[0] + 1
+    owner = arr if arr.base is None else _memory_owner(arr)
     key = id(owner)
     entry = _modified.get(key)
     if entry is not None and entry[1]() is owner:  # the same array again (an optimizer step): just re-date it
-        entry[0] = _inplace_epoch[0]
+        entry[0] = epoch
         return
 
     def forget(ref, key=key):

@@ -284,21 +284,24 @@ def _select(cond, x, y):
     """``np.where`` without its branchy inner loop in the common case of a zero branch.
 
     NumPy's where costs about 4 ns an element on unpredictable masks (a ReLU's),
-    a multiplication by the mask well under 1 ns; the product is used when it
-    is exact (all values finite), else NumPy's where.
+    a multiplication by the mask well under 1 ns. The product equals where's
+    result when every product is finite, which one sum over it shows (an inf
+    or NaN anywhere makes the sum non-finite; a sum that merely overflows
+    falls back too, harmlessly); ``+= 0.0`` turns the -0.0 of a negative value
+    times False into where's 0.0.
     """
-    if np.size(cond) < 4096:  # small arrays: NumPy's where is as fast as anything
+    if type(cond) is not np.ndarray or cond.size < 4096:  # small arrays: NumPy's where is as fast
         return np.where(cond, x, y)
-    if isinstance(y, (int, float)) and y == 0 and isinstance(x, np.ndarray) and x.dtype.kind == "f":
+    if type(y) in (float, int) and y == 0 and type(x) is np.ndarray and x.dtype.kind == "f":
         out = np.multiply(x, cond)
-        if np.isfinite(out).all():
-            out += 0.0  # -0.0 (a negative value times False) becomes 0.0, as np.where gives
-            return out
-    elif isinstance(x, (int, float)) and x == 0 and isinstance(y, np.ndarray) and y.dtype.kind == "f":
+    elif type(x) in (float, int) and x == 0 and type(y) is np.ndarray and y.dtype.kind == "f":
         out = np.multiply(y, ~cond)
-        if np.isfinite(out).all():
-            out += 0.0
-            return out
+    else:
+        return np.where(cond, x, y)
+    s = out.sum()
+    if s - s == 0:  # finite
+        out += 0.0
+        return out
     return np.where(cond, x, y)
 
 
@@ -1285,7 +1288,7 @@ def _linear(x, weight, bias):
     if bias is not None:
         if np.shape(bias) != (w.shape[0],):
             raise ShapeError(f"linear: bias of shape {np.shape(bias)} does not fit {w.shape[0]} outputs")
-        if np.result_type(out, bias) == out.dtype:
+        if getattr(bias, "dtype", None) == out.dtype or np.result_type(out, bias) == out.dtype:
             out += bias  # in place: the product is a fresh array
         else:
             out = out + bias  # a wider bias widens the result, as NumPy's promotion says

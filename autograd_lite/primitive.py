@@ -271,6 +271,63 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
         grad_idx = _BOTH if gx and gy else _FIRST if gx else _SECOND
         return _make(out, Node(prim, args, kwargs, _epoch[0], (xd, yd), grad_idx))
 
+    def op3(x, y, z):
+        if isinstance(x, Tensor):
+            xd = x.data
+            gx = x.requires_grad
+        else:
+            xd = x
+            gx = False
+        if isinstance(y, Tensor):
+            yd = y.data
+            gy = y.requires_grad
+        else:
+            yd = y
+            gy = False
+        if isinstance(z, Tensor):
+            zd = z.data
+            gz = z.requires_grad
+        else:
+            zd = z
+            gz = False
+        try:
+            out = fn(xd, yd, zd)
+        except ShapeError:
+            raise
+        except (ValueError, TypeError, IndexError) as e:
+            raise _forward_error(prim, (x, y, z), e) from None
+        t = _new(Tensor)
+        t.data = out if type(out) is _ndarray else _asarray(out)
+        t.grad = t._meta = None
+        if (gx or gy or gz) and state.enabled:
+            args = (x, y, z)
+            if elementwise:
+                shape = t.data.shape
+                if (gx and xd.shape != shape) or (gy and yd.shape != shape) or (gz and zd.shape != shape):
+                    args = _broadcast_inputs(_bcast[0], args, shape)
+                    xd = args[0].data if gx else xd
+                    yd = args[1].data if gy else yd
+                    zd = args[2].data if gz else zd
+            t.requires_grad = True
+            t.grad_fn = n = _new(Node)
+            n.prim = prim
+            n.inputs = args
+            n.kwargs = _NO_KWARGS
+            n.epoch = _epoch[0]
+            n.raw = (xd, yd, zd)
+            n.grad_idx = _GRAD_IDX3[gx + 2 * gy + 4 * gz]
+            n.consumed = False
+            n.seq = _next_seq()
+        else:
+            t.requires_grad = False
+            t.grad_fn = None
+        return t
+
+    def wrapped3(x, y, z, **kwargs):
+        if not kwargs:
+            return op3(x, y, z)
+        return wrapped(x, y, z, **kwargs)
+
     def wrapped(*args, **kwargs):
         if not state.enabled:  # inside no_grad, and while the engine runs rules
             try:
@@ -314,13 +371,24 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
                     for j in grad_idx:
                         datas[j] = args[j].data
                     break
-        node = Node(prim, args, kwargs or _NO_KWARGS, _epoch[0], tuple(datas), tuple(grad_idx))
-        return _make(out, node)
+        t = _new(Tensor)
+        t.data = out
+        t.grad = t._meta = None
+        t.requires_grad = True
+        t.grad_fn = n = _new(Node)
+        n.prim = prim
+        n.inputs = args
+        n.kwargs = kwargs or _NO_KWARGS
+        n.epoch = _epoch[0]
+        n.raw = tuple(datas)
+        n.grad_idx = tuple(grad_idx)
+        n.consumed = False
+        n.seq = _next_seq()
+        return t
 
-    chosen = wrapped1 if arity == 1 else wrapped2 if arity == 2 else wrapped
+    chosen, op = {1: (wrapped1, op1), 2: (wrapped2, op2), 3: (wrapped3, op3)}.get(arity, (wrapped, wrapped))
     functools.update_wrapper(chosen, fn)
-    # the keyword-free variant, for binding as a Tensor operator or method
-    op = op1 if arity == 1 else op2 if arity == 2 else chosen
+    # ``op`` is the keyword-free variant, for binding as a Tensor operator or method
     if op is not chosen:
         functools.update_wrapper(op, fn)
         op.primitive = prim
@@ -333,12 +401,14 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
 
 
 _FIRST, _SECOND, _BOTH = (0,), (1,), (0, 1)
+# the positions that need grad among three inputs, indexed by gx + 2 * gy + 4 * gz
+_GRAD_IDX3 = ((), (0,), (1,), (0, 1), (2,), (0, 2), (1, 2), (0, 1, 2))
 
 
 def _arity(fn) -> int | None:
-    """1 or 2 when ``fn`` takes exactly that many positional inputs (no defaults, no *args), else None."""
+    """1, 2 or 3 when ``fn`` takes exactly that many positional inputs (no defaults, no *args), else None."""
     if isinstance(fn, np.ufunc):
-        return fn.nin if fn.nout == 1 and fn.nin in (1, 2) else None
+        return fn.nin if fn.nout == 1 and fn.nin in (1, 2, 3) else None
     try:
         params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
@@ -346,7 +416,7 @@ def _arity(fn) -> int | None:
     positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     if any(p.kind == p.VAR_POSITIONAL for p in params) or any(p.default is not p.empty for p in positional):
         return None
-    return len(positional) if len(positional) in (1, 2) else None
+    return len(positional) if len(positional) in (1, 2, 3) else None
 
 
 _NO_KWARGS: dict = {}  # shared by every node called without keyword arguments; never written to

@@ -58,7 +58,8 @@ class Linear(Module):
                 f"Linear(in_features={self.in_features}, out_features={self.out_features}): expected input "
                 f"whose last dimension is {self.in_features}, got shape {shape}"
             )
-        return ag.linear(x, self.weight, self.bias)
+        params = self._parameters  # (one dict lookup instead of Module.__getattr__ for each)
+        return ag.linear(x, params["weight"], params["bias"])
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

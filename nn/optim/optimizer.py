@@ -82,23 +82,29 @@ class Optimizer:
 
             with enable_grad():
                 loss = closure()
+        states = self.state
+        update = self._update
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
+                grad = p.grad
+                if grad is None:
                     continue  # parameters without a gradient are left alone
-                g = p.grad.data
-                if g.shape != p.data.shape:
+                g = grad.data
+                data = p.data
+                if g.shape != data.shape:
                     raise ValueError(
                         f"{type(self).__name__}.step: a gradient of shape {g.shape} for a parameter of shape "
-                        f"{p.data.shape}"
+                        f"{data.shape}"
                     )
-                if g.dtype != p.data.dtype:
-                    g = g.astype(p.data.dtype)
-                state = self.state.setdefault(id(p), {})
-                if not p.data.flags.writeable:
-                    p.data = p.data.copy()
-                self._update(p.data, g, state, group)
-                mark_modified(p.data)  # a graph that saved the old value must not reuse it
+                if g.dtype != data.dtype:
+                    g = g.astype(data.dtype)
+                state = states.get(id(p))
+                if state is None:
+                    state = states[id(p)] = {}
+                if not data.flags.writeable:
+                    data = p.data = data.copy()
+                update(data, g, state, group)
+                mark_modified(data)  # a graph that saved the old value must not reuse it
         return loss
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
