@@ -118,3 +118,39 @@ def test_every_library_primitive_has_fast_rules():
     assert len(prims) > 30
     missing = sorted(p.name for p in prims if p.fast is None and p.fast_argnum is None)
     assert missing == []
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan, -0.0])
+@pytest.mark.parametrize("kept", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_large_where_matches_numpy_exactly(bad, kept, dtype):
+    # arrays of 4096+ elements take the multiply-by-mask path of ops._select
+    x = np.random.default_rng(0).standard_normal(5000).astype(dtype)
+    x[7] = bad
+    cond = x > 0
+    cond[7] = kept
+    for got, want in (
+        (ops._select(cond, x, 0.0), np.where(cond, x, 0.0)),
+        (ops._select(cond, 0.0, x), np.where(cond, 0.0, x)),
+        (ag.where(cond, ag.tensor(x), 0.0).data, np.where(cond, x, 0.0)),
+    ):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+        # 0.0, not -0.0, where a value meets False; only a kept -0.0 itself turns into 0.0
+        diff = np.signbit(got) != np.signbit(want)
+        assert not diff.any() or (bad == 0.0 and np.flatnonzero(diff).tolist() == [7])
+
+
+def test_large_relu_forward_and_gradient():
+    x = np.random.default_rng(1).standard_normal((64, 128))
+    x[0, :3] = [0.0, np.inf, -np.inf]
+    t = ag.tensor(x, requires_grad=True)
+    y = t.relu()
+    np.testing.assert_array_equal(y.data, np.where(x > 0, x, 0.0))
+    assert not np.signbit(y.data).any()
+    g = np.random.default_rng(2).standard_normal(x.shape)
+    g[0, 5] = np.inf  # an inf gradient where the unit is off still gives 0
+    x[0, 5] = -1.0
+    t = ag.tensor(x, requires_grad=True)
+    t.relu().backward(g)
+    np.testing.assert_array_equal(t.grad.data, np.where(x > 0, g, 0.0))
