@@ -208,13 +208,18 @@ def log_softmax(x, axis: int = -1) -> Tensor:
     """
     x = _t(x)
     _axes(axis, x.data.ndim, "log_softmax")
-    lse = logsumexp(x, axis=axis, keepdims=True)
+    return x - _log_normalizer(x, axis, keepdims=True)
+
+
+def _log_normalizer(x: Tensor, axis: int, keepdims: bool = False) -> Tensor:
+    """``logsumexp(x)`` along ``axis``, refusing a slice with no finite entry (log_softmax's divisor)."""
+    lse = logsumexp(x, axis=axis, keepdims=keepdims)
     if lse.data.min(initial=np.inf) == -np.inf:
         raise ValueError(
             f"log_softmax/softmax: a slice along axis {axis} has no finite entry (all -inf), so its "
             f"probabilities are undefined; leave at least one entry unmasked (input shape {x.data.shape})"
         )
-    return x - lse
+    return lse
 
 
 # --------------------------------------------------------------------- losses
@@ -372,13 +377,17 @@ def cross_entropy(logits, target, axis: int = -1, label_smoothing: float = 0.0, 
         raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing}")
     logits = _t(logits)
     ax = _class_axis(logits, axis, "cross_entropy")
-    log_probs = log_softmax(logits, axis=ax)
     n_classes = logits.data.shape[ax]
+    if _is_index_target(target) and not label_smoothing:
+        # -log_softmax(x)[target] = logsumexp(x) - x[target]: the same numbers as the
+        # general form below, without building the whole log_softmax
+        lse = _log_normalizer(logits, ax)
+        return _reduce(lse - _pick(logits, target, ax, "cross_entropy"), reduction, "cross_entropy")
+    log_probs = log_softmax(logits, axis=ax)
     if _is_index_target(target):
         loss = -_pick(log_probs, target, ax, "cross_entropy")
-        if label_smoothing:
-            uniform = -log_probs.mean(axis=ax)
-            loss = (1.0 - label_smoothing) * loss + label_smoothing * uniform
+        uniform = -log_probs.mean(axis=ax)
+        loss = (1.0 - label_smoothing) * loss + label_smoothing * uniform
         return _reduce(loss, reduction, "cross_entropy")
     target = _t(target)
     if target.data.shape != logits.data.shape:

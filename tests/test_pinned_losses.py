@@ -40,3 +40,35 @@ def run() -> list:
 
 def test_losses_are_pinned():
     np.testing.assert_allclose(run(), PINNED, rtol=1e-12, atol=0)
+
+
+# Plain cross-entropy with class indices, a ReLU wide enough (64 x 128) for where's
+# multiply-by-mask path, mean over an axis, SGD with momentum. Pinned with the
+# code before the performance work of issue 9 (commit 96ae929).
+PINNED_CLASSIFIER = [
+    2.369145010160896, 2.3204756122059993, 2.2630707996483577, 2.231384285235938, 2.231642333043496,
+    2.2481224905783526, 2.262237544898413, 2.265482101571013, 2.259571752649121, 2.249858035434031,
+    2.239809135345189, 2.22931641981629, 2.2167123543659617, 2.202572241438179, 2.1907707743473064,
+]  # fmt: skip
+
+
+def run_classifier() -> list:
+    ag.manual_seed(1)
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((64, 20))
+    y = rng.integers(0, 10, 64)
+    model = nn.Sequential(nn.Linear(20, 128), nn.ReLU(), nn.Linear(128, 64), nn.Sigmoid(), nn.Linear(64, 10))
+    opt = nn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    losses = []
+    for _ in range(15):
+        opt.zero_grad()
+        hidden = model[1](model[0](X))
+        loss = nn.CrossEntropyLoss()(model(X), y) + 0.1 * F.mse_loss(hidden.mean(axis=1), np.zeros(64))
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
+def test_classifier_losses_are_pinned():
+    np.testing.assert_allclose(run_classifier(), PINNED_CLASSIFIER, rtol=1e-12, atol=0)
