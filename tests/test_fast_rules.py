@@ -154,3 +154,21 @@ def test_large_relu_forward_and_gradient():
     t = ag.tensor(x, requires_grad=True)
     t.relu().backward(g)
     np.testing.assert_array_equal(t.grad.data, np.where(x > 0, g, 0.0))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("n", [1, 7, 8, 50, 4096, 10001])
+def test_relu_forward_is_where_bit_for_bit(dtype, n):
+    # relu's forward uses np.fmax (ops._where_positive); it must equal where(x > 0, x, 0.0)
+    x = np.random.default_rng(n).standard_normal(n).astype(dtype)
+    x[::3] = -0.0
+    x[1::7] = np.nan
+    x[2::11] = -np.inf
+    x[4::13] = np.inf
+    x[5::17] = 0.0
+    for xs in (x, x[::2]):
+        got = ag.relu(ag.tensor(xs, requires_grad=True)).data
+        want = np.where(xs > 0, xs, 0.0)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+        assert np.array_equal(np.signbit(got), np.signbit(want))
