@@ -955,7 +955,8 @@ def _logsumexp_vjp(g, out, x, axis=None, keepdims=False):
 def _logsumexp_fast(g, out, x, axis=None, keepdims=False):
     if not keepdims:
         g, out = _np_unreduce(g, axis, x.ndim), _np_unreduce(out, axis, x.ndim)
-    shift = np.where(np.isfinite(out), out, 0.0)
+    finite = np.isfinite(out)
+    shift = out if finite.all() else np.where(finite, out, 0.0)
     return g * np.exp(x - shift)
 
 
@@ -1330,6 +1331,8 @@ defvjp(_linear, lambda g, out, x, w, b: matmul(g, w), _linear_vjp_w, _linear_vjp
 
 
 def _linear_fast_w(g, out, x, w, b):
+    if g.ndim == 2 and np.ndim(x) == 2:
+        return g.T @ x
     return g.reshape(-1, w.shape[0]).T @ np.reshape(x, (-1, w.shape[1]))
 
 
@@ -1337,7 +1340,7 @@ _deffast(
     _linear,
     lambda g, out, x, w, b: g @ w,
     _linear_fast_w,
-    lambda g, out, x, w, b: g.reshape(-1, w.shape[0]).sum(axis=0),
+    lambda g, out, x, w, b: (g if g.ndim == 2 else g.reshape(-1, w.shape[0])).sum(axis=0),
 )
 
 

@@ -59,7 +59,8 @@ class SGD(Optimizer):
                 buf = state["momentum_buffer"] = np.array(g, copy=True)
             else:
                 buf *= mom
-                buf += (1 - group["dampening"]) * g
+                damp = group["dampening"]
+                buf += g if damp == 0 else (1 - damp) * g
             g = g + mom * buf if group["nesterov"] else buf
         p -= group["lr"] * g
 
