@@ -23,6 +23,7 @@ from .ops import (
     _axes,
     _DistinctIndex,
     _getitem,
+    _square,
     _t,
     clip,
     erf,
@@ -267,8 +268,7 @@ def mse_loss(pred, target, reduction: str = "mean") -> Tensor:
     2.5
     """
     pred, target = _pair(pred, target, "mse_loss")
-    d = pred - target
-    return _reduce(d * d, reduction, "mse_loss")
+    return _reduce(_square(pred - target), reduction, "mse_loss")
 
 
 def l1_loss(pred, target, reduction: str = "mean") -> Tensor:

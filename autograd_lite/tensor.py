@@ -571,17 +571,17 @@ def _run_untraced(roots, grads: dict, leaf_grads: dict, retain_graph: bool, assi
                 rule = fast[i]
             except IndexError:
                 continue
-            if rule is _pass:
+            inp = inputs[i]
+            d = inp.data
+            if rule is _pass:  # the gradient of an op whose inputs have its output's shape
                 c = g
             elif rule is None:
                 continue
             else:
                 kw = node.kwargs
                 c = rule(g, out, *raw, **kw) if kw else rule(g, out, *raw)
-            inp = inputs[i]
-            d = inp.data
-            if c.shape != d.shape:
-                _bad_shape(node.prim, i, c.shape, d.shape)
+                if c.shape != d.shape:
+                    _bad_shape(node.prim, i, c.shape, d.shape)
             if c.dtype != d.dtype:
                 c = c.astype(d.dtype)
             k = id(inp)

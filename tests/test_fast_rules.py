@@ -79,6 +79,8 @@ def test_reductions_shapes_and_indexing():
         ag.sum(x, axis=0),
         ag.sum(x, axis=(0, 1), keepdims=True),
         ag.mean(x),
+        ops._muladd(x, x[0] * 2, 3.0),
+        ops._square(x),
         ag.mean(x, axis=1),
         ag.mean(x, axis=(0, 1), keepdims=True),
         ops._getitem(x, index=ops._DistinctIndex([np.arange(3), np.array([1, 0, 3])])),

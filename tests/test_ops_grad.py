@@ -634,3 +634,22 @@ def test_einsum_errors():
         ag.einsum("...i->i", ag.ones(2, 2))
     with pytest.raises(ValueError, match="names 2 operands, but 1 were given"):
         ag.einsum("ij,jk->ik", ag.ones(2, 2))
+
+
+@fast
+@given(data=st.data(), shapes3=broadcastable_shapes(3, max_dims=DIMS, max_side=SIDE))
+def test_muladd_broadcasting(data, shapes3):
+    # the fused x * a + b node behind sigmoid, with every input a tensor
+    from autograd_lite import ops
+
+    x, a, b = (data.draw(tensors(shape=s), label=f"input {i}") for i, s in enumerate(shapes3))
+    check(ops._muladd, x, a, b, expected=x.data * a.data + b.data)
+    check(lambda t: ops._muladd(t, 0.5, 0.5), x, expected=x.data * 0.5 + 0.5)
+
+
+@fast
+@given(x=tensors(shape=shapes(max_dims=DIMS, max_side=SIDE)))
+def test_square(x):
+    from autograd_lite import ops
+
+    check(ops._square, x, expected=x.data * x.data)
