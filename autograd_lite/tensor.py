@@ -10,7 +10,7 @@ and methods are attached by :mod:`autograd_lite.ops`.
 from __future__ import annotations
 
 import gc
-from heapq import heapify, heappop, heappush
+from heapq import heapify, heappop, heappush, heappushpop
 
 import numpy as np
 
@@ -541,17 +541,28 @@ def _run_untraced(roots, grads: dict, leaf_grads: dict, retain_graph: bool, assi
             seen.add(id(t))
             heap.append((-t.grad_fn.seq, t))
     heapify(heap)
-    hpop, hpush = heappop, heappush
+    hpop, hpush, hpushpop = heappop, heappush, heappushpop
     pop, get = grads.pop, grads.get
     epoch = _inplace_epoch
-    while heap:
-        t = hpop(heap)[1]
+    # ``nxt`` holds the first tensor a node handed a new gradient to, outside the heap: in
+    # a chain (most of any graph) it is the very next tensor to visit, and the heap is
+    # never touched. Before visiting it, it is compared with the heap's newest entry.
+    nxt = None
+    while True:
+        if nxt is not None:
+            t = nxt
+            nxt = None
+            if heap and heap[0][0] < -t.grad_fn.seq:  # a newer tensor is waiting
+                t = hpushpop(heap, (-t.grad_fn.seq, t))[1]
+        elif heap:
+            t = hpop(heap)[1]
+        else:
+            break
         g = pop(id(t))
         node = t.grad_fn
         if node.consumed:
             _already_consumed(node)
-        if not retain_graph:
-            node.consumed = True
+        node.consumed = not retain_graph
         if t._meta is not None:
             g = _tensor_meta(t, g, False, assigned, retain=True)
         fast = node.prim.fast
@@ -579,7 +590,14 @@ def _run_untraced(roots, grads: dict, leaf_grads: dict, retain_graph: bool, assi
                 continue
             else:
                 kw = node.kwargs
-                c = rule(g, out, *raw, **kw) if kw else rule(g, out, *raw)
+                if kw:
+                    c = rule(g, out, *raw, **kw)
+                elif len(raw) == 2:  # (a plain call is cheaper than unpacking *raw)
+                    c = rule(g, out, raw[0], raw[1])
+                elif len(raw) == 1:
+                    c = rule(g, out, raw[0])
+                else:
+                    c = rule(g, out, *raw)
                 if c.shape != d.shape:
                     _bad_shape(node.prim, i, c.shape, d.shape)
             if c.dtype != d.dtype:
@@ -593,7 +611,10 @@ def _run_untraced(roots, grads: dict, leaf_grads: dict, retain_graph: bool, assi
                 prev = get(k)
                 if prev is None:
                     grads[k] = c
-                    hpush(heap, (-src.seq, inp))
+                    if nxt is None:
+                        nxt = inp
+                    else:
+                        hpush(heap, (-src.seq, inp))
                 else:
                     grads[k] = prev + c
 
