@@ -117,8 +117,9 @@ class Tensor:
         for i in range(self.data.shape[0]):
             yield self[i]
 
-    def __hash__(self) -> int:  # comparisons are elementwise, identity is the hash
-        return id(self)
+    # comparisons are elementwise, identity is the hash (object's own, in C: the engine keys
+    # its dicts by tensor, and two live tensors never share a hash, so == is never called)
+    __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
         if self.data.size != 1:
@@ -329,9 +330,9 @@ def _topo_order(roots) -> list:
     seen = set()
     add = seen.add
     for r in roots:
-        if r.grad_fn is None or id(r) in seen:
+        if r.grad_fn is None or r in seen:
             continue
-        add(id(r))
+        add(r)
         stack = [(r, iter(r.grad_fn.inputs))]
         push, top = stack.append, stack.pop
         while stack:
@@ -339,8 +340,8 @@ def _topo_order(roots) -> list:
             for p in it:
                 if type(p) is not Tensor and not isinstance(p, Tensor):
                     continue
-                if p.grad_fn is not None and id(p) not in seen:
-                    add(id(p))
+                if p.grad_fn is not None and p not in seen:
+                    add(p)
                     push((p, iter(p.grad_fn.inputs)))
                     break
             else:
@@ -354,11 +355,11 @@ def _leading_to(order: list, wanted: dict) -> set:
     """Ids of the tensors in ``order`` (and leaves) from which a wanted tensor can be reached."""
     useful = set(wanted)
     for t in reversed(order):  # inputs before the tensors made from them
-        if id(t) in useful:
+        if t in useful:
             continue
         for p in t.grad_fn.inputs:
-            if isinstance(p, Tensor) and id(p) in useful:
-                useful.add(id(t))
+            if isinstance(p, Tensor) and p in useful:
+                useful.add(t)
                 break
     return useful
 
@@ -448,27 +449,27 @@ def run_backward(roots, grad_outputs, retain_graph=False, create_graph=False, in
 def _run_backward(roots, grad_outputs, retain_graph, create_graph, inputs):
     retain_graph = retain_graph or create_graph  # the new graph reuses the old one's nodes
     traced = bool(create_graph)
-    grads = {}  # id(non-leaf) -> gradient so far (a Tensor when traced, else an array)
-    leaf_grads = {}  # id(leaf) -> (leaf, gradient so far)
+    grads = {}  # non-leaf -> gradient so far (a Tensor when traced, else an array)
+    leaf_grads = {}  # leaf -> gradient so far
     for r, g in zip(roots, grad_outputs):
         g = _seed(r, g, traced)
         if not traced:
             g = g.data
-        key = id(r)
         if r.grad_fn is None:  # a leaf differentiated with respect to itself
-            prev = leaf_grads.get(key)
-            leaf_grads[key] = (r, g if prev is None else _accumulate(prev[1], g, traced))
+            prev = leaf_grads.get(r)
+            leaf_grads[r] = g if prev is None else _accumulate(prev, g, traced)
         else:
-            grads[key] = g if key not in grads else _accumulate(grads[key], g, traced)
+            prev = grads.get(r)
+            grads[r] = g if prev is None else _accumulate(prev, g, traced)
 
-    wanted = None if inputs is None else {id(t): None for t in inputs}
+    wanted = None if inputs is None else {t: None for t in inputs}
     fast_path = not traced and wanted is None
     order = useful = None
     if not fast_path:
         order = _topo_order(roots)
         if wanted is not None:
             useful = _leading_to(order, wanted)
-            order = [t for t in order if id(t) in useful]
+            order = [t for t in order if t in useful]
         for t in order:
             if t.grad_fn.consumed:
                 _already_consumed(t.grad_fn)
@@ -482,8 +483,7 @@ def _run_backward(roots, grad_outputs, retain_graph, create_graph, inputs):
             _run_untraced(roots, grads, leaf_grads, retain_graph, assigned)
         else:
             for t in order:
-                key = id(t)
-                g = grads.pop(key, None)
+                g = grads.pop(t, None)
                 node = t.grad_fn
                 if not retain_graph:
                     node.consumed = True
@@ -491,11 +491,11 @@ def _run_backward(roots, grad_outputs, retain_graph, create_graph, inputs):
                     continue  # this branch does not reach the roots
                 if t._meta is not None:
                     g = _tensor_meta(t, g, traced, assigned, retain=wanted is None)
-                if wanted is not None and key in wanted:
-                    wanted[key] = as_tensor(g)
+                if wanted is not None and t in wanted:
+                    wanted[t] = as_tensor(g)
                 _propagate(t, node, g, grads, leaf_grads, traced, useful)
         # leaves: hooks see the total gradient of this backward, then it accumulates
-        for key, (leaf, g) in leaf_grads.items():
+        for leaf, g in leaf_grads.items():
             if fast_path and leaf._meta is None:
                 _accumulate_leaf_array(leaf, g, assigned)
                 continue
@@ -503,14 +503,14 @@ def _run_backward(roots, grad_outputs, retain_graph, create_graph, inputs):
             if leaf._meta is not None and "hooks" in leaf._meta:
                 g = _run_hooks(leaf, g)
             if wanted is not None:
-                if key in wanted:
-                    wanted[key] = g
+                if leaf in wanted:
+                    wanted[leaf] = g
                 continue
             _accumulate_leaf(leaf, g, traced, assigned)
     finally:
         _grad_state.enabled = prev_mode
     if wanted is not None:
-        return [wanted[id(t)] for t in inputs]
+        return [wanted[t] for t in inputs]
     return None
 
 
@@ -537,12 +537,12 @@ def _run_untraced(roots, grads: dict, leaf_grads: dict, retain_graph: bool, assi
     heap = []
     seen = set()
     for t in roots:
-        if t.grad_fn is not None and id(t) not in seen:
-            seen.add(id(t))
+        if t.grad_fn is not None and t not in seen:
+            seen.add(t)
             heap.append((-t.grad_fn.seq, t))
     heapify(heap)
     hpop, hpush, hpushpop = heappop, heappush, heappushpop
-    pop, get = grads.pop, grads.get
+    pop, get, lget = grads.pop, grads.get, leaf_grads.get
     epoch = _inplace_epoch
     # ``nxt`` holds the first tensor a node handed a new gradient to, outside the heap: in
     # a chain (most of any graph) it is the very next tensor to visit, and the heap is
@@ -558,7 +558,7 @@ def _run_untraced(roots, grads: dict, leaf_grads: dict, retain_graph: bool, assi
             t = hpop(heap)[1]
         else:
             break
-        g = pop(id(t))
+        g = pop(t)
         node = t.grad_fn
         if node.consumed:
             _already_consumed(node)
@@ -567,11 +567,11 @@ def _run_untraced(roots, grads: dict, leaf_grads: dict, retain_graph: bool, assi
             g = _tensor_meta(t, g, False, assigned, retain=True)
         fast = node.prim.fast
         if fast is None:  # a primitive with only Tensor rules (user-defined ones)
-            before = {id(p) for p in node.inputs if type(p) is Tensor and id(p) in grads}
+            before = {p for p in node.inputs if isinstance(p, Tensor) and p in grads}
             _propagate(t, node, g, grads, leaf_grads, False, None)
             for p in node.inputs:
-                if isinstance(p, Tensor) and p.grad_fn is not None and id(p) in grads and id(p) not in before:
-                    before.add(id(p))
+                if isinstance(p, Tensor) and p.grad_fn is not None and p in grads and p not in before:
+                    before.add(p)
                     hpush(heap, (-p.grad_fn.seq, p))
             continue
         if epoch[0] > node.epoch:
@@ -602,21 +602,20 @@ def _run_untraced(roots, grads: dict, leaf_grads: dict, retain_graph: bool, assi
                     _bad_shape(node.prim, i, c.shape, d.shape)
             if c.dtype != d.dtype:
                 c = c.astype(d.dtype)
-            k = id(inp)
             src = inp.grad_fn
             if src is None:
-                prev = leaf_grads.get(k)
-                leaf_grads[k] = (inp, c if prev is None else prev[1] + c)
+                prev = lget(inp)
+                leaf_grads[inp] = c if prev is None else prev + c
             else:
-                prev = get(k)
+                prev = get(inp)
                 if prev is None:
-                    grads[k] = c
+                    grads[inp] = c
                     if nxt is None:
                         nxt = inp
                     else:
                         hpush(heap, (-src.seq, inp))
                 else:
-                    grads[k] = prev + c
+                    grads[inp] = prev + c
 
 
 def _tensor_meta(t: Tensor, g, traced: bool, assigned: set, retain: bool):
@@ -722,7 +721,7 @@ def _propagate(t: Tensor, node, g, grads: dict, leaf_grads: dict, traced: bool, 
     targs = gt = None
     for i in node.grad_idx:  # no work for inputs that need no gradient
         inp = inputs[i]
-        if useful is not None and id(inp) not in useful:
+        if useful is not None and inp not in useful:
             continue  # does not lead to any tensor the caller asked about
         if fast is not None or fast_argnum is not None:
             if fast is not None:
@@ -746,13 +745,9 @@ def _propagate(t: Tensor, node, g, grads: dict, leaf_grads: dict, traced: bool, 
             _bad_shape(prim, i, carr.shape, inp.data.shape)
         if carr.dtype != inp.data.dtype:
             contrib = contrib.astype(inp.data.dtype)
-        key = id(inp)
-        if inp.grad_fn is None:
-            prev = leaf_grads.get(key)
-            leaf_grads[key] = (inp, contrib if prev is None else prev[1] + contrib)
-        else:
-            prev = grads.get(key)
-            grads[key] = contrib if prev is None else prev + contrib
+        store = leaf_grads if inp.grad_fn is None else grads
+        prev = store.get(inp)
+        store[inp] = contrib if prev is None else prev + contrib
 
 
 def _call_rule(prim, i: int, g: Tensor, t: Tensor, targs: list, kwargs: dict, traced: bool):
