@@ -183,12 +183,25 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
             raise
         except (ValueError, TypeError, IndexError) as e:
             raise _forward_error(prim, (x,), e) from None
-        if type(out) is not _ndarray:
-            out = _asarray(out)
+        t = _new(Tensor)
+        t.data = out if type(out) is _ndarray else _asarray(out)
+        t.grad = t._meta = None
         if need and state.enabled:
             check_kwargs(kwargs)
-            return _make(out, Node(prim, (x,), kwargs, _epoch[0], (xd,), _FIRST))
-        return _make(out, None)
+            t.requires_grad = True
+            t.grad_fn = n = _new(Node)
+            n.prim = prim
+            n.inputs = (x,)
+            n.kwargs = kwargs
+            n.epoch = _epoch[0]
+            n.raw = (xd,)
+            n.grad_idx = _FIRST
+            n.consumed = False
+            n.seq = _next_seq()
+        else:
+            t.requires_grad = False
+            t.grad_fn = None
+        return t
 
     def op2(x, y):
         if isinstance(x, Tensor):
