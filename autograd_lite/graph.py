@@ -1,10 +1,11 @@
-"""Grad mode (thread-local) and the graph node that records one operation.
+"""Grad mode (thread-local), the in-place log, and the view of one recorded operation.
 
-The backward graph is made of tensors and nodes: a tensor produced by an
-operation points to its :class:`Node` (``tensor.grad_fn``), and the node
-points to the operation's inputs. Nothing points back from a node to its
-output, so a graph holds no reference cycles and is freed by reference
-counting as soon as its root is dropped.
+The backward graph is made of tensors: a tensor produced by an operation
+keeps the record of that operation (which primitive, which inputs; shown as
+a :class:`Node` by ``tensor.grad_fn``), and so points to its inputs. Nothing
+points from an input to the tensors made from it, so a graph holds no
+reference cycles and is freed by reference counting as soon as its root is
+dropped.
 """
 
 from __future__ import annotations
@@ -191,34 +192,56 @@ _next_seq = itertools.count().__next__
 
 
 class Node:
-    """One recorded operation: which primitive ran, on which inputs.
+    """One recorded operation, as ``tensor.grad_fn`` shows it: which primitive ran, on which inputs.
+
+    The record itself lives in the output tensor's own fields (one object per
+    operation instead of two is cheaper to build, and the cyclic garbage
+    collector has fewer objects to scan in a large graph); a ``Node`` is a
+    view of it, made when ``grad_fn`` is read. It holds its tensor, and
+    nothing in the graph points back to it, so the graph stays free of
+    reference cycles.
 
     ``inputs`` holds the operation's positional arguments as they were given
     (tensors, or constants such as Python numbers and arrays); ``kwargs``
     holds its keyword arguments. ``epoch`` is the in-place epoch when it ran,
     so that backward can refuse a graph whose saved values were overwritten;
-    ``raw`` and ``grad_idx`` save the backward pass some unwrapping; ``seq``
-    numbers nodes in the order they were made.
+    ``raw`` holds the inputs' values as the forward function saw them,
+    ``grad_idx`` the positions of the inputs that required grad, and ``seq``
+    numbers operations in the order they ran (every input is older than the
+    operation that uses it, so decreasing ``seq`` is a topological order).
+
+    >>> import autograd_lite as ag
+    >>> y = ag.tensor([1.0, 2.0], requires_grad=True).exp()
+    >>> y.grad_fn, y.grad_fn.name, len(y.grad_fn.inputs)
+    (<exp>, 'exp', 1)
     """
 
-    __slots__ = ("prim", "inputs", "kwargs", "epoch", "raw", "grad_idx", "consumed", "seq")
+    __slots__ = ("_t",)
 
-    def __init__(self, prim, inputs: tuple, kwargs: dict, epoch: int, raw: tuple, grad_idx: tuple) -> None:
-        self.prim = prim
-        self.inputs = inputs
-        self.kwargs = kwargs
-        self.epoch = epoch
-        self.raw = raw  # the inputs' values as the forward function saw them (arrays and constants)
-        self.grad_idx = grad_idx  # positions of the inputs that required grad
-        self.consumed = False
-        # Creation order: every input of a node was made before it, so visiting nodes by
-        # decreasing ``seq`` is a topological order (the backward pass needs no graph sort).
-        self.seq = _next_seq()
+    def __init__(self, tensor) -> None:
+        self._t = tensor
+
+    prim = property(lambda self: self._t._prim, doc="The :class:`Primitive` that ran.")
+    inputs = property(lambda self: self._t._inputs, doc="The positional arguments, as given.")
+    kwargs = property(lambda self: self._t._kwargs, doc="The keyword arguments.")
+    epoch = property(lambda self: self._t._epoch, doc="The in-place epoch when the operation ran.")
+    raw = property(lambda self: self._t._raw, doc="The inputs' values as the forward function saw them.")
+    grad_idx = property(lambda self: self._t._grad_idx, doc="Positions of the inputs that required grad.")
+    seq = property(lambda self: self._t._seq, doc="Creation order among all recorded operations.")
+    consumed = property(
+        lambda self: self._t._consumed, doc="True once a backward pass without retain_graph went through it."
+    )
 
     @property
     def name(self) -> str:
         """The operation's name, e.g. ``"mul"``."""
-        return self.prim.name
+        return self._t._prim.name
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Node) and other._t is self._t
+
+    def __hash__(self) -> int:
+        return id(self._t)
 
     def __repr__(self) -> str:
-        return f"<{self.prim.name}>"
+        return f"<{self._t._prim.name}>"

@@ -21,7 +21,7 @@ import inspect
 
 import numpy as np
 
-from .graph import Node, _grad_state, _next_seq
+from .graph import _grad_state, _next_seq
 from .graph import _inplace_epoch as _epoch
 from .tensor import Tensor, _make
 
@@ -154,18 +154,17 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
         t.grad = t._meta = None
         if need and state.enabled:
             t.requires_grad = True
-            t.grad_fn = n = _new(Node)
-            n.prim = prim
-            n.inputs = (x,)
-            n.kwargs = _NO_KWARGS
-            n.epoch = _epoch[0]
-            n.raw = (xd,)
-            n.grad_idx = _FIRST
-            n.consumed = False
-            n.seq = _next_seq()
+            t._prim = prim
+            t._inputs = (x,)
+            t._kwargs = _NO_KWARGS
+            t._epoch = _epoch[0]
+            t._raw = (xd,)
+            t._grad_idx = _FIRST
+            t._consumed = False
+            t._seq = _next_seq()
         else:
             t.requires_grad = False
-            t.grad_fn = None
+            t._prim = None
         return t
 
     def wrapped1(x, **kwargs):
@@ -189,18 +188,17 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
         if need and state.enabled:
             check_kwargs(kwargs)
             t.requires_grad = True
-            t.grad_fn = n = _new(Node)
-            n.prim = prim
-            n.inputs = (x,)
-            n.kwargs = kwargs
-            n.epoch = _epoch[0]
-            n.raw = (xd,)
-            n.grad_idx = _FIRST
-            n.consumed = False
-            n.seq = _next_seq()
+            t._prim = prim
+            t._inputs = (x,)
+            t._kwargs = kwargs
+            t._epoch = _epoch[0]
+            t._raw = (xd,)
+            t._grad_idx = _FIRST
+            t._consumed = False
+            t._seq = _next_seq()
         else:
             t.requires_grad = False
-            t.grad_fn = None
+            t._prim = None
         return t
 
     def op2(x, y):
@@ -234,18 +232,17 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
                     xd = args[0].data if gx else xd
                     yd = args[1].data if gy else yd
             t.requires_grad = True
-            t.grad_fn = n = _new(Node)
-            n.prim = prim
-            n.inputs = args
-            n.kwargs = _NO_KWARGS
-            n.epoch = _epoch[0]
-            n.raw = (xd, yd)
-            n.grad_idx = _BOTH if gx and gy else _FIRST if gx else _SECOND
-            n.consumed = False
-            n.seq = _next_seq()
+            t._prim = prim
+            t._inputs = args
+            t._kwargs = _NO_KWARGS
+            t._epoch = _epoch[0]
+            t._raw = (xd, yd)
+            t._grad_idx = _BOTH if gx and gy else _FIRST if gx else _SECOND
+            t._consumed = False
+            t._seq = _next_seq()
         else:
             t.requires_grad = False
-            t.grad_fn = None
+            t._prim = None
         return t
 
     def wrapped2(x, y, **kwargs):
@@ -281,8 +278,17 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
                 args = _broadcast_inputs(_bcast[0], args, shape)
                 xd = args[0].data if gx else xd
                 yd = args[1].data if gy else yd
-        grad_idx = _BOTH if gx and gy else _FIRST if gx else _SECOND
-        return _make(out, Node(prim, args, kwargs, _epoch[0], (xd, yd), grad_idx))
+        t = _make(out, None)
+        t.requires_grad = True
+        t._prim = prim
+        t._inputs = args
+        t._kwargs = kwargs
+        t._epoch = _epoch[0]
+        t._raw = (xd, yd)
+        t._grad_idx = _BOTH if gx and gy else _FIRST if gx else _SECOND
+        t._consumed = False
+        t._seq = _next_seq()
+        return t
 
     def op3(x, y, z):
         if isinstance(x, Tensor):
@@ -322,18 +328,17 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
                     yd = args[1].data if gy else yd
                     zd = args[2].data if gz else zd
             t.requires_grad = True
-            t.grad_fn = n = _new(Node)
-            n.prim = prim
-            n.inputs = args
-            n.kwargs = _NO_KWARGS
-            n.epoch = _epoch[0]
-            n.raw = (xd, yd, zd)
-            n.grad_idx = _GRAD_IDX3[gx + 2 * gy + 4 * gz]
-            n.consumed = False
-            n.seq = _next_seq()
+            t._prim = prim
+            t._inputs = args
+            t._kwargs = _NO_KWARGS
+            t._epoch = _epoch[0]
+            t._raw = (xd, yd, zd)
+            t._grad_idx = _GRAD_IDX3[gx + 2 * gy + 4 * gz]
+            t._consumed = False
+            t._seq = _next_seq()
         else:
             t.requires_grad = False
-            t.grad_fn = None
+            t._prim = None
         return t
 
     def wrapped3(x, y, z, **kwargs):
@@ -388,15 +393,14 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
         t.data = out
         t.grad = t._meta = None
         t.requires_grad = True
-        t.grad_fn = n = _new(Node)
-        n.prim = prim
-        n.inputs = args
-        n.kwargs = kwargs or _NO_KWARGS
-        n.epoch = _epoch[0]
-        n.raw = tuple(datas)
-        n.grad_idx = tuple(grad_idx)
-        n.consumed = False
-        n.seq = _next_seq()
+        t._prim = prim
+        t._inputs = args
+        t._kwargs = kwargs or _NO_KWARGS
+        t._epoch = _epoch[0]
+        t._raw = tuple(datas)
+        t._grad_idx = tuple(grad_idx)
+        t._consumed = False
+        t._seq = _next_seq()
         return t
 
     chosen, op = {1: (wrapped1, op1), 2: (wrapped2, op2), 3: (wrapped3, op3)}.get(arity, (wrapped, wrapped))

@@ -1,8 +1,9 @@
 """The Tensor and the reverse-mode engine.
 
-A :class:`Tensor` wraps a NumPy array. Operations on tensors that require
-grad record a :class:`~autograd_lite.graph.Node`; :meth:`Tensor.backward`
-walks those nodes in reverse topological order and applies each primitive's
+A :class:`Tensor` wraps a NumPy array. An operation on tensors that require
+grad records itself in its result (``grad_fn`` shows the record as a
+:class:`~autograd_lite.graph.Node`); :meth:`Tensor.backward` visits those
+records in reverse topological order and applies each primitive's
 vector-Jacobian product rule. The tensor has no maths of its own: operators
 and methods are attached by :mod:`autograd_lite.ops`.
 """
@@ -15,7 +16,7 @@ from heapq import heapify, heappop, heappush, heappushpop
 import numpy as np
 
 from . import config
-from .graph import _grad_state, _inplace_epoch, _memory_owner, _pass, modified_since
+from .graph import Node, _grad_state, _inplace_epoch, _memory_owner, _pass, modified_since
 
 _ndarray = np.ndarray
 _asarray = np.asarray
@@ -70,7 +71,12 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_meta", "__weakref__")
+    # The last eight fields are the record of the operation that made the tensor
+    # (``_prim`` is None for a leaf); ``grad_fn`` shows them as a Node.
+    __slots__ = (
+        "data", "grad", "requires_grad", "_meta", "__weakref__",
+        "_prim", "_inputs", "_kwargs", "_epoch", "_raw", "_grad_idx", "_consumed", "_seq",
+    )  # fmt: skip
     # Let NumPy hand mixed expressions (array + tensor) to our operators.
     __array_priority__ = 1000
 
@@ -81,14 +87,24 @@ class Tensor:
         self.data = arr
         self.grad = None
         self.requires_grad = bool(requires_grad)
-        self.grad_fn = None
+        self._prim = None
         self._meta = None
 
     # ----------------------------------------------------------------- basics
     @property
     def is_leaf(self) -> bool:
         """True for tensors created by the user rather than by an operation."""
-        return self.grad_fn is None
+        return self._prim is None
+
+    @property
+    def grad_fn(self) -> Node | None:
+        """The operation that made this tensor (a :class:`Node`), ``None`` for a leaf.
+
+        >>> import autograd_lite as ag
+        >>> (ag.ones(2, requires_grad=True) * 2).grad_fn
+        <mul>
+        """
+        return None if self._prim is None else Node(self)
 
     @property
     def shape(self) -> tuple:
@@ -307,13 +323,15 @@ class _HookHandle:
             self._hooks.remove(self._hook)
 
 
-def _make(data: np.ndarray, node) -> Tensor:
-    """Build a tensor without validation (the hot path for op results)."""
+def _make(data: np.ndarray, node=None) -> Tensor:
+    """Build a leaf tensor without validation (operations build theirs in ``primitive``)."""
+    if node is not None:
+        raise TypeError("_make: operation results are built by the primitive wrappers")
     t = Tensor.__new__(Tensor)
     t.data = data
     t.grad = None
-    t.requires_grad = node is not None
-    t.grad_fn = node
+    t.requires_grad = False
+    t._prim = None
     t._meta = None
     return t
 
@@ -330,19 +348,19 @@ def _topo_order(roots) -> list:
     seen = set()
     add = seen.add
     for r in roots:
-        if r.grad_fn is None or r in seen:
+        if r._prim is None or r in seen:
             continue
         add(r)
-        stack = [(r, iter(r.grad_fn.inputs))]
+        stack = [(r, iter(r._inputs))]
         push, top = stack.append, stack.pop
         while stack:
             t, it = stack[-1]
             for p in it:
                 if type(p) is not Tensor and not isinstance(p, Tensor):
                     continue
-                if p.grad_fn is not None and p not in seen:
+                if p._prim is not None and p not in seen:
                     add(p)
-                    push((p, iter(p.grad_fn.inputs)))
+                    push((p, iter(p._inputs)))
                     break
             else:
                 top()
@@ -357,7 +375,7 @@ def _leading_to(order: list, wanted: dict) -> set:
     for t in reversed(order):  # inputs before the tensors made from them
         if t in useful:
             continue
-        for p in t.grad_fn.inputs:
+        for p in t._inputs:
             if isinstance(p, Tensor) and p in useful:
                 useful.add(t)
                 break
@@ -455,7 +473,7 @@ def _run_backward(roots, grad_outputs, retain_graph, create_graph, inputs):
         g = _seed(r, g, traced)
         if not traced:
             g = g.data
-        if r.grad_fn is None:  # a leaf differentiated with respect to itself
+        if r._prim is None:  # a leaf differentiated with respect to itself
             prev = leaf_grads.get(r)
             leaf_grads[r] = g if prev is None else _accumulate(prev, g, traced)
         else:
@@ -471,8 +489,8 @@ def _run_backward(roots, grad_outputs, retain_graph, create_graph, inputs):
             useful = _leading_to(order, wanted)
             order = [t for t in order if t in useful]
         for t in order:
-            if t.grad_fn.consumed:
-                _already_consumed(t.grad_fn)
+            if t._consumed:
+                _already_consumed(t)
 
     as_tensor = (lambda g: g) if traced else (lambda g: _make(g, None))
     prev_mode = _grad_state.enabled
@@ -484,16 +502,15 @@ def _run_backward(roots, grad_outputs, retain_graph, create_graph, inputs):
         else:
             for t in order:
                 g = grads.pop(t, None)
-                node = t.grad_fn
                 if not retain_graph:
-                    node.consumed = True
+                    t._consumed = True
                 if g is None:
                     continue  # this branch does not reach the roots
                 if t._meta is not None:
                     g = _tensor_meta(t, g, traced, assigned, retain=wanted is None)
                 if wanted is not None and t in wanted:
                     wanted[t] = as_tensor(g)
-                _propagate(t, node, g, grads, leaf_grads, traced, useful)
+                _propagate(t, g, grads, leaf_grads, traced, useful)
         # leaves: hooks see the total gradient of this backward, then it accumulates
         for leaf, g in leaf_grads.items():
             if fast_path and leaf._meta is None:
@@ -514,9 +531,9 @@ def _run_backward(roots, grad_outputs, retain_graph, create_graph, inputs):
     return None
 
 
-def _already_consumed(node) -> None:
+def _already_consumed(t: Tensor) -> None:
     raise RuntimeError(
-        f"backward: trying to backward through the graph a second time (the '{node.name}' node was "
+        f"backward: trying to backward through the graph a second time (the '{t._prim.name}' node was "
         f"already used by an earlier backward, which released it). Pass retain_graph=True to the "
         f"first backward() if you need to backward through it again. The graph can still be "
         f"inspected and drawn."
@@ -528,7 +545,7 @@ def _run_untraced(roots, grads: dict, leaf_grads: dict, retain_graph: bool, assi
 
     It does what the general loop in ``run_backward`` with ``_propagate`` does
     for an untraced pass that accumulates into ``.grad``, without sorting the
-    graph first: nodes are numbered as they are made (``Node.seq``) and every
+    graph first: operations are numbered as they run (``Node.seq``) and every
     input is older than the node that uses it, so a heap that always hands out
     the newest tensor still waiting for its gradient visits them in reverse
     topological order. A tensor enters the heap with its first gradient
@@ -537,9 +554,9 @@ def _run_untraced(roots, grads: dict, leaf_grads: dict, retain_graph: bool, assi
     heap = []
     seen = set()
     for t in roots:
-        if t.grad_fn is not None and t not in seen:
+        if t._prim is not None and t not in seen:
             seen.add(t)
-            heap.append((-t.grad_fn.seq, t))
+            heap.append((-t._seq, t))
     heapify(heap)
     hpop, hpush, hpushpop = heappop, heappush, heappushpop
     pop, get, lget = grads.pop, grads.get, leaf_grads.get
@@ -552,32 +569,31 @@ def _run_untraced(roots, grads: dict, leaf_grads: dict, retain_graph: bool, assi
         if nxt is not None:
             t = nxt
             nxt = None
-            if heap and heap[0][0] < -t.grad_fn.seq:  # a newer tensor is waiting
-                t = hpushpop(heap, (-t.grad_fn.seq, t))[1]
+            if heap and heap[0][0] < -t._seq:  # a newer tensor is waiting
+                t = hpushpop(heap, (-t._seq, t))[1]
         elif heap:
             t = hpop(heap)[1]
         else:
             break
         g = pop(t)
-        node = t.grad_fn
-        if node.consumed:
-            _already_consumed(node)
-        node.consumed = not retain_graph
+        if t._consumed:
+            _already_consumed(t)
+        t._consumed = not retain_graph
         if t._meta is not None:
             g = _tensor_meta(t, g, False, assigned, retain=True)
-        fast = node.prim.fast
+        fast = t._prim.fast
         if fast is None:  # a primitive with only Tensor rules (user-defined ones)
-            before = {p for p in node.inputs if isinstance(p, Tensor) and p in grads}
-            _propagate(t, node, g, grads, leaf_grads, False, None)
-            for p in node.inputs:
-                if isinstance(p, Tensor) and p.grad_fn is not None and p in grads and p not in before:
+            before = {p for p in t._inputs if isinstance(p, Tensor) and p in grads}
+            _propagate(t, g, grads, leaf_grads, False, None)
+            for p in t._inputs:
+                if isinstance(p, Tensor) and p._prim is not None and p in grads and p not in before:
                     before.add(p)
-                    hpush(heap, (-p.grad_fn.seq, p))
+                    hpush(heap, (-p._seq, p))
             continue
-        if epoch[0] > node.epoch:
-            _check_unmodified(t, node)
-        raw, out, inputs = node.raw, t.data, node.inputs
-        for i in node.grad_idx:
+        if epoch[0] > t._epoch:
+            _check_unmodified(t)
+        raw, out, inputs = t._raw, t.data, t._inputs
+        for i in t._grad_idx:
             try:
                 rule = fast[i]
             except IndexError:
@@ -589,7 +605,7 @@ def _run_untraced(roots, grads: dict, leaf_grads: dict, retain_graph: bool, assi
             elif rule is None:
                 continue
             else:
-                kw = node.kwargs
+                kw = t._kwargs
                 if kw:
                     c = rule(g, out, *raw, **kw)
                 elif len(raw) == 2:  # (a plain call is cheaper than unpacking *raw)
@@ -599,11 +615,10 @@ def _run_untraced(roots, grads: dict, leaf_grads: dict, retain_graph: bool, assi
                 else:
                     c = rule(g, out, *raw)
                 if c.shape != d.shape:
-                    _bad_shape(node.prim, i, c.shape, d.shape)
+                    _bad_shape(t._prim, i, c.shape, d.shape)
             if c.dtype != d.dtype:
                 c = c.astype(d.dtype)
-            src = inp.grad_fn
-            if src is None:
+            if inp._prim is None:
                 prev = lget(inp)
                 leaf_grads[inp] = c if prev is None else prev + c
             else:
@@ -613,7 +628,7 @@ def _run_untraced(roots, grads: dict, leaf_grads: dict, retain_graph: bool, assi
                     if nxt is None:
                         nxt = inp
                     else:
-                        hpush(heap, (-src.seq, inp))
+                        hpush(heap, (-inp._seq, inp))
                 else:
                     grads[inp] = prev + c
 
@@ -685,41 +700,41 @@ def _accumulate_leaf_array(leaf: Tensor, arr: np.ndarray, assigned: set) -> None
     leaf.grad = _make(arr, None)
 
 
-def _check_unmodified(t: Tensor, node) -> None:
+def _check_unmodified(t: Tensor) -> None:
     """Refuse to run a rule whose saved values were written in place after the op ran."""
-    for i, inp in enumerate(node.inputs):
-        if isinstance(inp, Tensor) and modified_since(inp.data, node.epoch):
+    for i, inp in enumerate(t._inputs):
+        if isinstance(inp, Tensor) and modified_since(inp.data, t._epoch):
             what = f"input {i} (shape {inp.data.shape})"
             break
     else:
-        if not modified_since(t.data, node.epoch):
+        if not modified_since(t.data, t._epoch):
             return
         what = f"its output (shape {t.data.shape})"
     raise RuntimeError(
-        f"backward: {what} of '{node.prim.name}' was modified in place after the operation ran (directly, "
+        f"backward: {what} of '{t._prim.name}' was modified in place after the operation ran (directly, "
         f"or through a view or a detached tensor sharing its memory); the value the gradient needs is gone. "
         f"Use an out-of-place operation (x = x + y) or .clone() the tensor before changing it."
     )
 
 
-def _propagate(t: Tensor, node, g, grads: dict, leaf_grads: dict, traced: bool, useful) -> None:
-    """Apply ``node``'s VJP rules to ``g`` and hand each input its contribution.
+def _propagate(t: Tensor, g, grads: dict, leaf_grads: dict, traced: bool, useful) -> None:
+    """Apply the VJP rules of the operation that made ``t`` to ``g``; hand each input its contribution.
 
     Untraced, ``g`` and the contributions are arrays, and a primitive's NumPy
     rules run when it has them; traced (``create_graph``), everything is a
     Tensor and the Tensor rules run, so the backward pass is recorded too.
     """
-    if _inplace_epoch[0] > node.epoch:  # some in-place write happened since this node ran
-        _check_unmodified(t, node)
-    prim = node.prim
-    inputs = node.inputs
-    kwargs = node.kwargs
+    if _inplace_epoch[0] > t._epoch:  # some in-place write happened since this node ran
+        _check_unmodified(t)
+    prim = t._prim
+    inputs = t._inputs
+    kwargs = t._kwargs
     fast = fast_argnum = None
     if not traced:
         fast, fast_argnum = prim.fast, prim.fast_argnum
-    raw = node.raw
+    raw = t._raw
     targs = gt = None
-    for i in node.grad_idx:  # no work for inputs that need no gradient
+    for i in t._grad_idx:  # no work for inputs that need no gradient
         inp = inputs[i]
         if useful is not None and inp not in useful:
             continue  # does not lead to any tensor the caller asked about
@@ -745,7 +760,7 @@ def _propagate(t: Tensor, node, g, grads: dict, leaf_grads: dict, traced: bool, 
             _bad_shape(prim, i, carr.shape, inp.data.shape)
         if carr.dtype != inp.data.dtype:
             contrib = contrib.astype(inp.data.dtype)
-        store = leaf_grads if inp.grad_fn is None else grads
+        store = leaf_grads if inp._prim is None else grads
         prev = store.get(inp)
         store[inp] = contrib if prev is None else prev + contrib
 
