@@ -191,6 +191,34 @@ def _pass(g, out, *args, **kwargs):
 _next_seq = itertools.count().__next__
 
 
+# An operation's inputs and their raw values live in fields of its output: ``_x``,
+# ``_y``, ``_z`` and ``_xd``, ``_yd``, ``_zd`` for one to three inputs (``_nin``),
+# or two tuples in ``_x`` and ``_xd`` (``_nin == 0``) for more. No tuple is built
+# for the common case, and the output is the only object the collector tracks.
+def _inputs_of(t) -> tuple:
+    """The positional arguments of the operation that made ``t``, as given."""
+    n = t._nin
+    if n == 2:
+        return (t._x, t._y)
+    if n == 1:
+        return (t._x,)
+    if n == 3:
+        return (t._x, t._y, t._z)
+    return t._x
+
+
+def _raw_of(t) -> tuple:
+    """The arguments' values as the forward function saw them (arrays and constants)."""
+    n = t._nin
+    if n == 2:
+        return (t._xd, t._yd)
+    if n == 1:
+        return (t._xd,)
+    if n == 3:
+        return (t._xd, t._yd, t._zd)
+    return t._xd
+
+
 class Node:
     """One recorded operation, as ``tensor.grad_fn`` shows it: which primitive ran, on which inputs.
 
@@ -222,10 +250,10 @@ class Node:
         self._t = tensor
 
     prim = property(lambda self: self._t._prim, doc="The :class:`Primitive` that ran.")
-    inputs = property(lambda self: self._t._inputs, doc="The positional arguments, as given.")
+    inputs = property(lambda self: _inputs_of(self._t), doc="The positional arguments, as given.")
     kwargs = property(lambda self: self._t._kwargs, doc="The keyword arguments.")
     epoch = property(lambda self: self._t._epoch, doc="The in-place epoch when the operation ran.")
-    raw = property(lambda self: self._t._raw, doc="The inputs' values as the forward function saw them.")
+    raw = property(lambda self: _raw_of(self._t), doc="The inputs' values as the forward function saw them.")
     grad_idx = property(lambda self: self._t._grad_idx, doc="Positions of the inputs that required grad.")
     seq = property(lambda self: self._t._seq, doc="Creation order among all recorded operations.")
     consumed = property(

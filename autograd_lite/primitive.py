@@ -155,10 +155,11 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
         if need and state.enabled:
             t.requires_grad = True
             t._prim = prim
-            t._inputs = (x,)
+            t._nin = 1
+            t._x = x
+            t._xd = xd
             t._kwargs = _NO_KWARGS
             t._epoch = _epoch[0]
-            t._raw = (xd,)
             t._grad_idx = _FIRST
             t._consumed = False
             t._seq = _next_seq()
@@ -189,10 +190,11 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
             check_kwargs(kwargs)
             t.requires_grad = True
             t._prim = prim
-            t._inputs = (x,)
+            t._nin = 1
+            t._x = x
+            t._xd = xd
             t._kwargs = kwargs
             t._epoch = _epoch[0]
-            t._raw = (xd,)
             t._grad_idx = _FIRST
             t._consumed = False
             t._seq = _next_seq()
@@ -224,19 +226,21 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
         t.data = out if type(out) is _ndarray else _asarray(out)
         t.grad = t._meta = None
         if (gx or gy) and state.enabled:
-            args = (x, y)
             if elementwise:
                 shape = t.data.shape
                 if (gx and xd.shape != shape) or (gy and yd.shape != shape):
-                    args = _broadcast_inputs(_bcast[0], args, shape)
-                    xd = args[0].data if gx else xd
-                    yd = args[1].data if gy else yd
+                    x, y = _broadcast_inputs(_bcast[0], (x, y), shape)
+                    xd = x.data if gx else xd
+                    yd = y.data if gy else yd
             t.requires_grad = True
             t._prim = prim
-            t._inputs = args
+            t._nin = 2
+            t._x = x
+            t._y = y
+            t._xd = xd
+            t._yd = yd
             t._kwargs = _NO_KWARGS
             t._epoch = _epoch[0]
-            t._raw = (xd, yd)
             t._grad_idx = _BOTH if gx and gy else _FIRST if gx else _SECOND
             t._consumed = False
             t._seq = _next_seq()
@@ -271,20 +275,22 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
         if not ((gx or gy) and state.enabled):
             return _make(out, None)
         check_kwargs(kwargs)
-        args = (x, y)
         if elementwise:
             shape = out.shape
             if (gx and xd.shape != shape) or (gy and yd.shape != shape):
-                args = _broadcast_inputs(_bcast[0], args, shape)
-                xd = args[0].data if gx else xd
-                yd = args[1].data if gy else yd
+                x, y = _broadcast_inputs(_bcast[0], (x, y), shape)
+                xd = x.data if gx else xd
+                yd = y.data if gy else yd
         t = _make(out, None)
         t.requires_grad = True
         t._prim = prim
-        t._inputs = args
+        t._nin = 2
+        t._x = x
+        t._y = y
+        t._xd = xd
+        t._yd = yd
         t._kwargs = kwargs
         t._epoch = _epoch[0]
-        t._raw = (xd, yd)
         t._grad_idx = _BOTH if gx and gy else _FIRST if gx else _SECOND
         t._consumed = False
         t._seq = _next_seq()
@@ -319,20 +325,24 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
         t.data = out if type(out) is _ndarray else _asarray(out)
         t.grad = t._meta = None
         if (gx or gy or gz) and state.enabled:
-            args = (x, y, z)
             if elementwise:
                 shape = t.data.shape
                 if (gx and xd.shape != shape) or (gy and yd.shape != shape) or (gz and zd.shape != shape):
-                    args = _broadcast_inputs(_bcast[0], args, shape)
-                    xd = args[0].data if gx else xd
-                    yd = args[1].data if gy else yd
-                    zd = args[2].data if gz else zd
+                    x, y, z = _broadcast_inputs(_bcast[0], (x, y, z), shape)
+                    xd = x.data if gx else xd
+                    yd = y.data if gy else yd
+                    zd = z.data if gz else zd
             t.requires_grad = True
             t._prim = prim
-            t._inputs = args
+            t._nin = 3
+            t._x = x
+            t._y = y
+            t._z = z
+            t._xd = xd
+            t._yd = yd
+            t._zd = zd
             t._kwargs = _NO_KWARGS
             t._epoch = _epoch[0]
-            t._raw = (xd, yd, zd)
             t._grad_idx = _GRAD_IDX3[gx + 2 * gy + 4 * gz]
             t._consumed = False
             t._seq = _next_seq()
@@ -394,10 +404,11 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
         t.grad = t._meta = None
         t.requires_grad = True
         t._prim = prim
-        t._inputs = args
+        t._nin = 0
+        t._x = args
         t._kwargs = kwargs or _NO_KWARGS
         t._epoch = _epoch[0]
-        t._raw = tuple(datas)
+        t._xd = tuple(datas)
         t._grad_idx = tuple(grad_idx)
         t._consumed = False
         t._seq = _next_seq()

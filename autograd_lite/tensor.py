@@ -16,7 +16,7 @@ from heapq import heapify, heappop, heappush, heappushpop
 import numpy as np
 
 from . import config
-from .graph import Node, _grad_state, _inplace_epoch, _memory_owner, _pass, modified_since
+from .graph import Node, _grad_state, _inplace_epoch, _inputs_of, _memory_owner, _pass, _raw_of, modified_since
 
 _ndarray = np.ndarray
 _asarray = np.asarray
@@ -71,11 +71,12 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    # The last eight fields are the record of the operation that made the tensor
-    # (``_prim`` is None for a leaf); ``grad_fn`` shows them as a Node.
+    # The fields from ``_prim`` on are the record of the operation that made the tensor
+    # (``_prim`` is None for a leaf; inputs as in graph._inputs_of); ``grad_fn`` shows them as a Node.
     __slots__ = (
         "data", "grad", "requires_grad", "_meta", "__weakref__",
-        "_prim", "_inputs", "_kwargs", "_epoch", "_raw", "_grad_idx", "_consumed", "_seq",
+        "_prim", "_kwargs", "_epoch", "_grad_idx", "_consumed", "_seq",
+        "_nin", "_x", "_y", "_z", "_xd", "_yd", "_zd",
     )  # fmt: skip
     # Let NumPy hand mixed expressions (array + tensor) to our operators.
     __array_priority__ = 1000
@@ -351,7 +352,7 @@ def _topo_order(roots) -> list:
         if r._prim is None or r in seen:
             continue
         add(r)
-        stack = [(r, iter(r._inputs))]
+        stack = [(r, iter(_inputs_of(r)))]
         push, top = stack.append, stack.pop
         while stack:
             t, it = stack[-1]
@@ -360,7 +361,7 @@ def _topo_order(roots) -> list:
                     continue
                 if p._prim is not None and p not in seen:
                     add(p)
-                    push((p, iter(p._inputs)))
+                    push((p, iter(_inputs_of(p))))
                     break
             else:
                 top()
@@ -375,7 +376,7 @@ def _leading_to(order: list, wanted: dict) -> set:
     for t in reversed(order):  # inputs before the tensors made from them
         if t in useful:
             continue
-        for p in t._inputs:
+        for p in _inputs_of(t):
             if isinstance(p, Tensor) and p in useful:
                 useful.add(t)
                 break
@@ -583,22 +584,26 @@ def _run_untraced(roots, grads: dict, leaf_grads: dict, retain_graph: bool, assi
             g = _tensor_meta(t, g, False, assigned, retain=True)
         fast = t._prim.fast
         if fast is None:  # a primitive with only Tensor rules (user-defined ones)
-            before = {p for p in t._inputs if isinstance(p, Tensor) and p in grads}
+            ins = _inputs_of(t)
+            before = {p for p in ins if isinstance(p, Tensor) and p in grads}
             _propagate(t, g, grads, leaf_grads, False, None)
-            for p in t._inputs:
+            for p in ins:
                 if isinstance(p, Tensor) and p._prim is not None and p in grads and p not in before:
                     before.add(p)
                     hpush(heap, (-p._seq, p))
             continue
         if epoch[0] > t._epoch:
             _check_unmodified(t)
-        raw, out, inputs = t._raw, t.data, t._inputs
+        n, out = t._nin, t.data
         for i in t._grad_idx:
             try:
                 rule = fast[i]
             except IndexError:
                 continue
-            inp = inputs[i]
+            if n:
+                inp = t._x if i == 0 else t._y if i == 1 else t._z
+            else:
+                inp = t._x[i]
             d = inp.data
             if rule is _pass:  # the gradient of an op whose inputs have its output's shape
                 c = g
@@ -607,13 +612,13 @@ def _run_untraced(roots, grads: dict, leaf_grads: dict, retain_graph: bool, assi
             else:
                 kw = t._kwargs
                 if kw:
-                    c = rule(g, out, *raw, **kw)
-                elif len(raw) == 2:  # (a plain call is cheaper than unpacking *raw)
-                    c = rule(g, out, raw[0], raw[1])
-                elif len(raw) == 1:
-                    c = rule(g, out, raw[0])
+                    c = rule(g, out, *_raw_of(t), **kw)
+                elif n == 2:  # (plain calls: cheaper than unpacking *args)
+                    c = rule(g, out, t._xd, t._yd)
+                elif n == 1:
+                    c = rule(g, out, t._xd)
                 else:
-                    c = rule(g, out, *raw)
+                    c = rule(g, out, *_raw_of(t))
                 if c.shape != d.shape:
                     _bad_shape(t._prim, i, c.shape, d.shape)
             if c.dtype != d.dtype:
@@ -702,7 +707,7 @@ def _accumulate_leaf_array(leaf: Tensor, arr: np.ndarray, assigned: set) -> None
 
 def _check_unmodified(t: Tensor) -> None:
     """Refuse to run a rule whose saved values were written in place after the op ran."""
-    for i, inp in enumerate(t._inputs):
+    for i, inp in enumerate(_inputs_of(t)):
         if isinstance(inp, Tensor) and modified_since(inp.data, t._epoch):
             what = f"input {i} (shape {inp.data.shape})"
             break
@@ -727,12 +732,12 @@ def _propagate(t: Tensor, g, grads: dict, leaf_grads: dict, traced: bool, useful
     if _inplace_epoch[0] > t._epoch:  # some in-place write happened since this node ran
         _check_unmodified(t)
     prim = t._prim
-    inputs = t._inputs
+    inputs = _inputs_of(t)
     kwargs = t._kwargs
     fast = fast_argnum = None
     if not traced:
         fast, fast_argnum = prim.fast, prim.fast_argnum
-    raw = t._raw
+    raw = _raw_of(t)
     targs = gt = None
     for i in t._grad_idx:  # no work for inputs that need no gradient
         inp = inputs[i]
