@@ -351,7 +351,10 @@ def _pick(log_probs: Tensor, target, axis: int, op: str) -> Tensor:
             f"{idx[bad][:5].tolist()} at {int(bad.sum())} position(s)"
         )
     k = len(expected)
-    grids = [np.arange(n).reshape([n if j == i else 1 for j in range(k)]) for i, n in enumerate(expected)]
+    if k == 1:  # scores of shape (batch, classes) or (classes, batch)
+        grids = [np.arange(expected[0])]
+    else:
+        grids = [np.arange(n).reshape([n if j == i else 1 for j in range(k)]) for i, n in enumerate(expected)]
     # one entry per position along the other axes: each element is picked at most once
     return _getitem(log_probs, index=_DistinctIndex(grids[:axis] + [idx] + grids[axis:]))
 

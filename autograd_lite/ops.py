@@ -42,6 +42,8 @@ def _axes(axis, ndim: int, op: str):
     """Normalise ``axis`` (int, tuple or None) to a sorted tuple of non-negative ints."""
     if axis is None:
         return None
+    if type(axis) is int and -ndim <= axis < ndim:  # the common case, quickly
+        return (axis % ndim,)
     items = axis if isinstance(axis, (tuple, list)) else (axis,)
     out = []
     for a in items:
