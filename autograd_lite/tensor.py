@@ -459,10 +459,41 @@ def run_backward(roots, grad_outputs, retain_graph=False, create_graph=False, in
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
+        if not create_graph and inputs is None:
+            return _backward_untraced(roots, grad_outputs, retain_graph)
         return _run_backward(roots, grad_outputs, retain_graph, create_graph, inputs)
     finally:
         if gc_was_enabled:
             gc.enable()
+
+
+def _backward_untraced(roots, grad_outputs, retain_graph: bool) -> None:
+    """``_run_backward`` for its most common call: gradients as arrays, accumulated into ``.grad``."""
+    grads = {}  # non-leaf -> gradient so far
+    leaf_grads = {}  # leaf -> gradient so far
+    for r, g in zip(roots, grad_outputs):
+        g = _seed(r, g, False).data
+        store = grads if r._prim is not None else leaf_grads
+        prev = store.get(r)
+        store[r] = g if prev is None else prev + g
+    state = _grad_state
+    prev_mode = state.enabled
+    state.enabled = False
+    assigned = set()
+    try:
+        if grads:
+            _run_untraced(roots, grads, leaf_grads, retain_graph, assigned)
+        # leaves: hooks see the total gradient of this backward, then it accumulates
+        for leaf, g in leaf_grads.items():
+            if leaf._meta is None:
+                _accumulate_leaf_array(leaf, g, assigned)
+                continue
+            g = _make(g, None)
+            if "hooks" in leaf._meta:
+                g = _run_hooks(leaf, g)
+            _accumulate_leaf(leaf, g, False, assigned)
+    finally:
+        state.enabled = prev_mode
 
 
 def _run_backward(roots, grad_outputs, retain_graph, create_graph, inputs):
