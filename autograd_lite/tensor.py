@@ -497,6 +497,12 @@ def _backward_untraced(roots, grad_outputs, retain_graph: bool) -> None:
 
 
 def _run_backward(roots, grad_outputs, retain_graph, create_graph, inputs):
+    """The general pass: recorded (``create_graph``) and/or restricted to ``inputs``.
+
+    It sorts the graph first (``_topo_order``), so that with ``inputs`` only the
+    part that leads to them is visited, and it runs the Tensor rules when the
+    pass is recorded. The everyday ``loss.backward()`` takes ``_backward_untraced``.
+    """
     retain_graph = retain_graph or create_graph  # the new graph reuses the old one's nodes
     traced = bool(create_graph)
     grads = {}  # non-leaf -> gradient so far (a Tensor when traced, else an array)
@@ -513,41 +519,33 @@ def _run_backward(roots, grad_outputs, retain_graph, create_graph, inputs):
             grads[r] = g if prev is None else _accumulate(prev, g, traced)
 
     wanted = None if inputs is None else {t: None for t in inputs}
-    fast_path = not traced and wanted is None
-    order = useful = None
-    if not fast_path:
-        order = _topo_order(roots)
-        if wanted is not None:
-            useful = _leading_to(order, wanted)
-            order = [t for t in order if t in useful]
-        for t in order:
-            if t._consumed:
-                _already_consumed(t)
+    order = _topo_order(roots)
+    useful = None
+    if wanted is not None:
+        useful = _leading_to(order, wanted)
+        order = [t for t in order if t in useful]
+    for t in order:
+        if t._consumed:
+            _already_consumed(t)
 
     as_tensor = (lambda g: g) if traced else (lambda g: _make(g, None))
     prev_mode = _grad_state.enabled
     _grad_state.enabled = traced
     assigned = set()
     try:
-        if fast_path:
-            _run_untraced(roots, grads, leaf_grads, retain_graph, assigned)
-        else:
-            for t in order:
-                g = grads.pop(t, None)
-                if not retain_graph:
-                    t._consumed = True
-                if g is None:
-                    continue  # this branch does not reach the roots
-                if t._meta is not None:
-                    g = _tensor_meta(t, g, traced, assigned, retain=wanted is None)
-                if wanted is not None and t in wanted:
-                    wanted[t] = as_tensor(g)
-                _propagate(t, g, grads, leaf_grads, traced, useful)
+        for t in order:
+            g = grads.pop(t, None)
+            if not retain_graph:
+                t._consumed = True
+            if g is None:
+                continue  # this branch does not reach the roots
+            if t._meta is not None:
+                g = _tensor_meta(t, g, traced, assigned, retain=wanted is None)
+            if wanted is not None and t in wanted:
+                wanted[t] = as_tensor(g)
+            _propagate(t, g, grads, leaf_grads, traced, useful)
         # leaves: hooks see the total gradient of this backward, then it accumulates
         for leaf, g in leaf_grads.items():
-            if fast_path and leaf._meta is None:
-                _accumulate_leaf_array(leaf, g, assigned)
-                continue
             g = as_tensor(g)
             if leaf._meta is not None and "hooks" in leaf._meta:
                 g = _run_hooks(leaf, g)
