@@ -40,7 +40,7 @@ from .ops import (
     where,
 )
 from .primitive import ShapeError
-from .tensor import Tensor, _make
+from .tensor import Tensor
 
 __all__ = [
     "linear",
@@ -215,7 +215,7 @@ def log_softmax(x, axis: int = -1) -> Tensor:
 def _log_normalizer(x: Tensor, axis: int, keepdims: bool = False) -> Tensor:
     """``logsumexp(x)`` along ``axis``, refusing a slice with no finite entry (log_softmax's divisor)."""
     lse = logsumexp(x, axis=axis, keepdims=keepdims)
-    if lse.data.min(initial=np.inf) == -np.inf:
+    if np.fmin.reduce(lse.data, axis=None, initial=np.inf) == -np.inf:  # fmin: a NaN slice hides nothing
         raise ValueError(
             f"log_softmax/softmax: a slice along axis {axis} has no finite entry (all -inf), so its "
             f"probabilities are undefined; leave at least one entry unmasked (input shape {x.data.shape})"
@@ -238,9 +238,9 @@ def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
 
 
 def _pair(pred, target, op: str) -> tuple[Tensor, Tensor]:
-    pred = _t(pred)
-    # an array target is only read: wrap it without the copy Tensor() makes
-    target = _make(target, None) if type(target) is np.ndarray else _t(target)
+    # Tensor() copies an array target: a loss may save it for backward, and the caller
+    # may refill their buffer (the next batch) before calling backward()
+    pred, target = _t(pred), _t(target)
     if pred.data.shape != target.data.shape:
         raise ShapeError(
             f"{op}: prediction has shape {pred.data.shape} but target has shape {target.data.shape}; "

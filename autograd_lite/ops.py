@@ -806,18 +806,25 @@ def _count(shape: tuple, axis) -> int:
 
 @primitive(name="mean")
 def _mean(x, *, axis=None, keepdims=False, n=1):
-    return np.asarray(x).sum(axis=axis, keepdims=keepdims) / n  # exactly sum / n, as NumPy's mean
+    x = np.asarray(x)
+    if x.dtype == np.float16:  # as NumPy's mean: a float32 sum (and n itself may exceed float16's range)
+        return (x.sum(axis=axis, keepdims=keepdims, dtype=np.float32) / n).astype(np.float16)
+    return x.sum(axis=axis, keepdims=keepdims) / n  # exactly sum / n, as NumPy's mean
 
 
 def _mean_vjp(g, out, x, axis=None, keepdims=False, n=1):
     if not keepdims:
         g = _unreduce(g, axis, x.data.ndim)
+    if g.data.dtype == np.float16:
+        return _broadcast_to(astype(astype(g, np.float32) / n, np.float16), shape=x.data.shape)
     return _broadcast_to(g / n, shape=x.data.shape)
 
 
 def _mean_fast(g, out, x, axis=None, keepdims=False, n=1):
     if not keepdims and axis is not None:
         g = _np_unreduce(g, axis, x.ndim)
+    if g.dtype == np.float16:
+        return _np_fill((g.astype(np.float32) / n).astype(np.float16), x.shape)
     return _np_fill(g / n, x.shape)
 
 

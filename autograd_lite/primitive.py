@@ -351,10 +351,10 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
             t._prim = None
         return t
 
-    def wrapped3(x, y, z, **kwargs):
-        if not kwargs:
-            return op3(x, y, z)
-        return wrapped(x, y, z, **kwargs)
+    def wrapped3(*args, **kwargs):
+        if not kwargs and len(args) == 3:
+            return op3(*args)
+        return wrapped(*args, **kwargs)  # inputs passed by keyword, options
 
     def wrapped(*args, **kwargs):
         if not state.enabled:  # inside no_grad, and while the engine runs rules

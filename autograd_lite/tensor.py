@@ -324,6 +324,12 @@ class _HookHandle:
             self._hooks.remove(self._hook)
 
 
+def _grad_tensor(g) -> Tensor:
+    """A gradient of the untraced pass as a tensor: NumPy arithmetic on 0-d arrays gives
+    NumPy scalars, and what users see (``.grad``, hooks, ``ag.grad``) holds arrays."""
+    return _make(g if type(g) is _ndarray else _asarray(g), None)
+
+
 def _make(data: np.ndarray, node=None) -> Tensor:
     """Build a leaf tensor without validation (operations build theirs in ``primitive``)."""
     if node is not None:
@@ -488,7 +494,7 @@ def _backward_untraced(roots, grad_outputs, retain_graph: bool) -> None:
             if leaf._meta is None:
                 _accumulate_leaf_array(leaf, g, assigned)
                 continue
-            g = _make(g, None)
+            g = _grad_tensor(g)
             if "hooks" in leaf._meta:
                 g = _run_hooks(leaf, g)
             _accumulate_leaf(leaf, g, False, assigned)
@@ -528,7 +534,7 @@ def _run_backward(roots, grad_outputs, retain_graph, create_graph, inputs):
         if t._consumed:
             _already_consumed(t)
 
-    as_tensor = (lambda g: g) if traced else (lambda g: _make(g, None))
+    as_tensor = (lambda g: g) if traced else _grad_tensor
     prev_mode = _grad_state.enabled
     _grad_state.enabled = traced
     assigned = set()
@@ -580,13 +586,15 @@ def _run_untraced(roots, grads: dict, leaf_grads: dict, retain_graph: bool, assi
     the newest tensor still waiting for its gradient visits them in reverse
     topological order. A tensor enters the heap with its first gradient
     contribution; by the time it leaves, every tensor made from it is done.
+    Heap entries are ``(-seq, id, tensor)``: copies of a tensor share its record
+    and its ``seq``, and the id keeps the heap from comparing two tensors.
     """
     heap = []
     seen = set()
     for t in roots:
         if t._prim is not None and t not in seen:
             seen.add(t)
-            heap.append((-t._seq, t))
+            heap.append((-t._seq, id(t), t))
     heapify(heap)
     hpop, hpush, hpushpop = heappop, heappush, heappushpop
     pop, get, lget = grads.pop, grads.get, leaf_grads.get
@@ -600,9 +608,9 @@ def _run_untraced(roots, grads: dict, leaf_grads: dict, retain_graph: bool, assi
             t = nxt
             nxt = None
             if heap and heap[0][0] < -t._seq:  # a newer tensor is waiting
-                t = hpushpop(heap, (-t._seq, t))[1]
+                t = hpushpop(heap, (-t._seq, id(t), t))[2]
         elif heap:
-            t = hpop(heap)[1]
+            t = hpop(heap)[2]
         else:
             break
         g = pop(t)
@@ -619,7 +627,7 @@ def _run_untraced(roots, grads: dict, leaf_grads: dict, retain_graph: bool, assi
             for p in ins:
                 if isinstance(p, Tensor) and p._prim is not None and p in grads and p not in before:
                     before.add(p)
-                    hpush(heap, (-p._seq, p))
+                    hpush(heap, (-p._seq, id(p), p))
             continue
         if epoch[0] > t._epoch:
             _check_unmodified(t)
@@ -662,7 +670,7 @@ def _run_untraced(roots, grads: dict, leaf_grads: dict, retain_graph: bool, assi
                     if nxt is None:
                         nxt = inp
                     else:
-                        hpush(heap, (-inp._seq, inp))
+                        hpush(heap, (-inp._seq, id(inp), inp))
                 else:
                     grads[inp] = prev + c
 
@@ -671,10 +679,10 @@ def _tensor_meta(t: Tensor, g, traced: bool, assigned: set, retain: bool):
     """A non-leaf's hooks (which may replace ``g``) and, if it retains its grad, the accumulation."""
     meta = t._meta
     if "hooks" in meta:
-        g = _run_hooks(t, g if traced else _make(g, None))
+        g = _run_hooks(t, g if traced else _grad_tensor(g))
         g = g if traced else g.data
     if retain and meta.get("retain"):
-        _accumulate_leaf(t, g if traced else _make(g, None), traced, assigned)
+        _accumulate_leaf(t, g if traced else _grad_tensor(g), traced, assigned)
     return g
 
 
@@ -719,14 +727,16 @@ def _accumulate_leaf(leaf: Tensor, g: Tensor, create_graph: bool, assigned: set)
         assigned.add(id(owner))
         leaf.grad = _make(arr, None)
     else:
-        leaf.grad = _make(old.data + arr, None)
+        leaf.grad = _grad_tensor(old.data + arr)
 
 
 def _accumulate_leaf_array(leaf: Tensor, arr: np.ndarray, assigned: set) -> None:
     """``_accumulate_leaf`` for an untraced pass, taking the gradient as an array (the hot path)."""
     if leaf.grad is not None:
-        _accumulate_leaf(leaf, _make(arr, None), False, assigned)
+        _accumulate_leaf(leaf, _grad_tensor(arr), False, assigned)
         return
+    if type(arr) is not _ndarray:  # a NumPy scalar (see _grad_tensor): a fresh 0-d array
+        arr = _asarray(arr)
     owner = arr if arr.base is None else _memory_owner(arr)
     if id(owner) in assigned or not arr.flags.writeable:  # see _accumulate_leaf
         arr = owner = arr.copy()

@@ -59,7 +59,9 @@ class Linear(Module):
                 f"whose last dimension is {self.in_features}, got shape {shape}"
             )
         params = self._parameters  # (one dict lookup instead of Module.__getattr__ for each)
-        return ag.linear(x, params["weight"], params["bias"])
+        if "weight" in params and "bias" in params:
+            return ag.linear(x, params["weight"], params["bias"])
+        return ag.linear(x, self.weight, self.bias)  # a weight computed from other parameters
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
