@@ -30,6 +30,12 @@ def _const(arr) -> Tensor:
     return _make(arr if type(arr) is _ndarray else np.asarray(arr), None)
 
 
+# ufunc reductions called directly: ndarray.sum and .max go through a Python layer
+# (numpy/_core/_methods.py) that costs about 0.4 us a call on small arrays
+_add_reduce = np.add.reduce
+_max_reduce = np.maximum.reduce
+
+
 def _t(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
@@ -99,7 +105,7 @@ def _np_sum_to(g: np.ndarray, shape: tuple) -> np.ndarray:
     lead = g.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
     if axes:
-        g = g.sum(axis=axes, keepdims=True)
+        g = _add_reduce(g, axis=axes, keepdims=True)
     return g if g.shape == shape else g.reshape(shape)
 
 
@@ -317,7 +323,7 @@ def _select(cond, x, y):
         return np.where(cond, x, y)
     with np.errstate(invalid="ignore"):  # inf * False is NaN: detected below
         out = np.multiply(v, keep)
-    m = out.max()
+    m = _max_reduce(out, axis=None)
     if m == m:  # no NaN
         out += 0.0
         return out
@@ -767,7 +773,7 @@ def _np_unreduce(a: np.ndarray, axis, ndim: int) -> np.ndarray:
 
 @primitive(name="sum")
 def _sum(x, *, axis=None, keepdims=False):
-    return np.asarray(x).sum(axis=axis, keepdims=keepdims)
+    return _add_reduce(np.asarray(x), axis=axis, keepdims=keepdims)
 
 
 def _sum_vjp(g, out, x, axis=None, keepdims=False):
@@ -809,7 +815,7 @@ def _mean(x, *, axis=None, keepdims=False, n=1):
     x = np.asarray(x)
     if x.dtype == np.float16:  # as NumPy's mean: a float32 sum (and n itself may exceed float16's range)
         return (x.sum(axis=axis, keepdims=keepdims, dtype=np.float32) / n).astype(np.float16)
-    return x.sum(axis=axis, keepdims=keepdims) / n  # exactly sum / n, as NumPy's mean
+    return _add_reduce(x, axis=axis, keepdims=keepdims) / n  # exactly sum / n, as NumPy's mean
 
 
 def _mean_vjp(g, out, x, axis=None, keepdims=False, n=1):
@@ -958,9 +964,9 @@ def min(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the Num
 @primitive(name="logsumexp")
 def _logsumexp(x, *, axis=None, keepdims=False):
     x = np.asarray(x)
-    m = x.max(axis=axis, keepdims=True)  # a constant shift: no overflow
+    m = _max_reduce(x, axis=axis, keepdims=True)  # a constant shift: no overflow
     if np.isfinite(m).all():  # the max term is exp(0) = 1, so the log sees a sum >= 1
-        out = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
+        out = np.log(_add_reduce(np.exp(x - m), axis=axis, keepdims=True)) + m
     else:
         m = np.where(np.isfinite(m), m, 0.0).astype(x.dtype, copy=False)
         with np.errstate(divide="ignore"):  # a slice of only -inf has logsumexp -inf, quietly
@@ -1364,7 +1370,7 @@ _deffast(
     _linear,
     lambda g, out, x, w, b: g @ w,
     _linear_fast_w,
-    lambda g, out, x, w, b: (g if g.ndim == 2 else g.reshape(-1, w.shape[0])).sum(axis=0),
+    lambda g, out, x, w, b: _add_reduce(g if g.ndim == 2 else g.reshape(-1, w.shape[0]), axis=0),
 )
 
 
