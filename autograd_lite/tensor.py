@@ -654,8 +654,10 @@ def _run_untraced(roots, grads: dict, leaf_grads: dict, retain_graph: bool, assi
                     c = rule(g, out, t._xd, t._yd)
                 elif n == 1:
                     c = rule(g, out, t._xd)
+                elif n == 3:
+                    c = rule(g, out, t._xd, t._yd, t._zd)
                 else:
-                    c = rule(g, out, *_raw_of(t))
+                    c = rule(g, out, *t._xd)
                 if c.shape != d.shape:
                     _bad_shape(t._prim, i, c.shape, d.shape)
             if c.dtype != d.dtype:
