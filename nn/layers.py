@@ -13,11 +13,14 @@ import numpy as np
 import autograd_lite as ag
 import autograd_lite.functional as F
 from autograd_lite.graph import mark_modified
+from autograd_lite.ops import _linear as _linear_primitive
 from autograd_lite.primitive import ShapeError
 from autograd_lite.tensor import Tensor
 
 from . import init
 from .module import Module, Parameter
+
+_linear = _linear_primitive.op  # ag.linear's primitive, called without its wrapper layers
 
 
 def _empty(*shape) -> Parameter:
@@ -60,8 +63,8 @@ class Linear(Module):
             )
         params = self._parameters  # (one dict lookup instead of Module.__getattr__ for each)
         if "weight" in params and "bias" in params:
-            return ag.linear(x, params["weight"], params["bias"])
-        return ag.linear(x, self.weight, self.bias)  # a weight computed from other parameters
+            return _linear(x, params["weight"], params["bias"])
+        return _linear(x, self.weight, self.bias)  # a weight computed from other parameters
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

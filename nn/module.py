@@ -457,6 +457,9 @@ def _as_buffer(value) -> Tensor:
 
 
 # ---------------------------------------------------------------- containers
+_MODULE_CALL = Module.__call__
+
+
 class Sequential(Module):
     """Modules applied one after another; indexable and sliceable.
 
@@ -479,7 +482,9 @@ class Sequential(Module):
 
     def forward(self, x):
         for m in self._modules.values():
-            x = m(x)
+            # a module without forward hooks (and with Module's own __call__) is called
+            # through forward() directly: what __call__ would do, minus a layer of calls
+            x = m.forward(x) if not m._forward_hooks and type(m).__call__ is _MODULE_CALL else m(x)
         return x
 
     def __len__(self) -> int:

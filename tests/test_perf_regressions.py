@@ -187,3 +187,20 @@ def test_nan_slice_does_not_hide_an_all_minus_inf_slice():
     x = np.array([[np.nan, 1.0], [-np.inf, -np.inf]])
     with pytest.raises(ValueError, match="no finite entry"):
         F.log_softmax(ag.tensor(x), axis=-1)
+
+
+def test_sequential_calls_hooks_and_custom_call_methods():
+    # Sequential skips Module.__call__ for plain modules; hooks and overridden __call__ still run
+    class Doubler(nn.Module):
+        def __call__(self, x):  # a module that overrides __call__ instead of forward
+            return x * 2.0
+
+    seen = []
+    fc = nn.Linear(2, 2)
+    fc.register_forward_hook(lambda m, inputs, out: seen.append(out.shape))
+    model = nn.Sequential(fc, Doubler(), nn.ReLU())
+    out = model(ag.ones(3, 2))
+    assert seen == [(3, 2)]
+    with ag.no_grad():
+        expected = np.maximum(fc(ag.ones(3, 2)).data * 2.0, 0.0)
+    np.testing.assert_allclose(out.data, expected)
