@@ -23,6 +23,8 @@ from .ops import (
     _axes,
     _DistinctIndex,
     _getitem,
+    _max_reduce,
+    _min_reduce,
     _square,
     _t,
     clip,
@@ -344,7 +346,7 @@ def _pick(log_probs: Tensor, target, axis: int, op: str) -> Tensor:
             f"{expected}; got {idx.shape} (scores {shape}, class axis {axis})"
         )
     n_classes = shape[axis]
-    if idx.size and (idx.min() < 0 or idx.max() >= n_classes):
+    if idx.size and (_min_reduce(idx, axis=None) < 0 or _max_reduce(idx, axis=None) >= n_classes):
         bad = (idx < 0) | (idx >= n_classes)
         raise IndexError(
             f"{op}: class indices must lie in [0, {n_classes}) for {n_classes} classes, got "

@@ -34,6 +34,8 @@ def _const(arr) -> Tensor:
 # (numpy/_core/_methods.py) that costs about 0.4 us a call on small arrays
 _add_reduce = np.add.reduce
 _max_reduce = np.maximum.reduce
+_min_reduce = np.minimum.reduce
+_all = np.logical_and.reduce
 
 
 def _t(x) -> Tensor:
@@ -965,7 +967,7 @@ def min(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the Num
 def _logsumexp(x, *, axis=None, keepdims=False):
     x = np.asarray(x)
     m = _max_reduce(x, axis=axis, keepdims=True)  # a constant shift: no overflow
-    if np.isfinite(m).all():  # the max term is exp(0) = 1, so the log sees a sum >= 1
+    if _all(np.isfinite(m), axis=None):  # the max term is exp(0) = 1, so the log sees a sum >= 1
         out = np.log(_add_reduce(np.exp(x - m), axis=axis, keepdims=True)) + m
     else:
         m = np.where(np.isfinite(m), m, 0.0).astype(x.dtype, copy=False)
@@ -986,7 +988,7 @@ def _logsumexp_fast(g, out, x, axis=None, keepdims=False):
     if not keepdims:
         g, out = _np_unreduce(g, axis, x.ndim), _np_unreduce(out, axis, x.ndim)
     finite = np.isfinite(out)
-    shift = out if finite.all() else np.where(finite, out, 0.0)
+    shift = out if _all(finite, axis=None) else np.where(finite, out, 0.0)
     return g * np.exp(x - shift)
 
 
