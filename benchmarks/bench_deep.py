@@ -10,6 +10,7 @@ in NumPy, in the same process. Also reports the forward pass separately.
 
 from __future__ import annotations
 
+import gc
 import statistics
 import sys
 import time
@@ -32,6 +33,17 @@ def run_autograd(n: int) -> tuple[float, float, float]:
     y.backward()
     t2 = time.perf_counter()
     return t1 - t0, t2 - t1, x.grad.item()
+
+
+def forward_without_collector(n: int) -> float:
+    """The library's forward pass with Python's cyclic collector paused: what the collector costs."""
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return run_autograd(n)[0]
+    finally:
+        if gc_was_enabled:
+            gc.enable()
 
 
 def run_numpy(n: int) -> tuple[float, float, float]:
@@ -72,6 +84,7 @@ def main(sizes=(10**4, 10**5, 10**6), repeats: int = 3) -> dict:
     ratios = {}
     torch_ratios = {}
     np_times = {}
+    fwd_steps = {}  # n -> (forward s a loop step, the same with the cyclic collector paused)
     per_op = []
     for n in sizes:
         ag_f, ag_b, np_f, np_b = [], [], [], []
@@ -86,6 +99,7 @@ def main(sizes=(10**4, 10**5, 10**6), repeats: int = 3) -> dict:
         agt = statistics.median(a + b for a, b in zip(ag_f, ag_b))
         npt = statistics.median(a + b for a, b in zip(np_f, np_b))
         np_times[n] = npt
+        fwd_steps[n] = (statistics.median(ag_f) / n, forward_without_collector(n) / n)
         bwd = statistics.median(ag_b)
         per_op.append(bwd / n)
         ratios[n] = agt / npt
@@ -115,6 +129,10 @@ def main(sizes=(10**4, 10**5, 10**6), repeats: int = 3) -> dict:
     growth = float(np.polyfit(ns, ts, 1)[0])
     lo, hi = min(per_op) * 1e6, max(per_op) * 1e6
     print(f"backward time grows as N^{growth:.2f} (1.00 = linear; {lo:.1f} to {hi:.1f} us per loop step)")
+    print(
+        "forward us a loop step, collector on / paused: "
+        + ", ".join(f"N={n:,}: {on * 1e6:.2f} / {off * 1e6:.2f}" for n, (on, off) in fwd_steps.items())
+    )
     if torch_ratios:
         print("PyTorch, same chain: " + ", ".join(f"N={n:,}: {r:.0f}x" for n, r in torch_ratios.items()))
     return {"W5": ratios, "W5_linearity": growth, "W5_torch": torch_ratios}
