@@ -1498,7 +1498,7 @@ def sigmoid(x) -> Tensor:
     >>> ag.tensor([0.0, 1e4, -1e4]).sigmoid()
     tensor([0.5, 1. , 0. ])
     """
-    return _muladd(tanh(_t(x) * 0.5), 0.5, 0.5)
+    return _muladd.op(tanh.op(_t(x) * 0.5), 0.5, 0.5)  # (.op: the wrappers without keyword handling)
 
 
 def relu(x) -> Tensor:
@@ -1510,7 +1510,7 @@ def relu(x) -> Tensor:
     """
     x = _t(x)
     if x.data.dtype.kind == "f":
-        return _where_positive(x.data > 0, x, 0.0)
+        return _where_positive.op(x.data > 0, x, 0.0)
     return _where(x.data > 0, x, 0.0)
 
 
