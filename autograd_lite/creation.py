@@ -54,7 +54,7 @@ def from_numpy(arr: np.ndarray, requires_grad: bool = False) -> Tensor:
     """
     if not isinstance(arr, np.ndarray):
         raise TypeError(f"from_numpy: expected a NumPy array, got {type(arr).__name__}")
-    t = _make(arr, None)
+    t = _make(arr)
     if requires_grad:
         _check_float(arr, "from_numpy(requires_grad=True)")
         t.requires_grad = True

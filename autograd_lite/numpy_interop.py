@@ -80,7 +80,7 @@ def _plain(v):
 
 def _wrap(result):
     if isinstance(result, np.ndarray):
-        return _make(result, None)
+        return _make(result)
     if isinstance(result, tuple):
         return tuple(_wrap(r) for r in result)
     return result

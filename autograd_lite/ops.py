@@ -27,7 +27,7 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 def _const(arr) -> Tensor:
     """A constant (non-differentiable) tensor around an array."""
-    return _make(arr if type(arr) is _ndarray else np.asarray(arr), None)
+    return _make(arr if type(arr) is _ndarray else np.asarray(arr))
 
 
 # ufunc reductions called directly: ndarray.sum and .max go through a Python layer
@@ -612,7 +612,7 @@ def _nondiff(npfn, name):
         a = x.data if isinstance(x, Tensor) else x
         b = y.data if isinstance(y, Tensor) else y
         try:
-            return _make(np.asarray(npfn(a, b)), None)
+            return _make(np.asarray(npfn(a, b)))
         except ValueError as e:
             raise ShapeError(f"{name}: {e} (shapes {np.shape(a)} and {np.shape(b)})") from None
 

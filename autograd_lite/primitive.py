@@ -273,7 +273,7 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
         if type(out) is not _ndarray:
             out = _asarray(out)
         if not ((gx or gy) and state.enabled):
-            return _make(out, None)
+            return _make(out)
         check_kwargs(kwargs)
         if elementwise:
             shape = out.shape
@@ -281,7 +281,7 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
                 x, y = _broadcast_inputs(_bcast[0], (x, y), shape)
                 xd = x.data if gx else xd
                 yd = y.data if gy else yd
-        t = _make(out, None)
+        t = _make(out)
         t.requires_grad = True
         t._prim = prim
         t._nin = 2
@@ -364,7 +364,7 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
                 raise
             except (ValueError, TypeError, IndexError) as e:
                 raise _forward_error(prim, args, e) from None
-            return _make(out if type(out) is _ndarray else _asarray(out), None)
+            return _make(out if type(out) is _ndarray else _asarray(out))
         datas = []
         grad_idx = None  # positions of the inputs that require grad
         i = 0
@@ -390,7 +390,7 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
         if type(out) is not _ndarray:
             out = _asarray(out)
         if grad_idx is None:
-            return _make(out, None)
+            return _make(out)
         if elementwise:
             shape = out.shape
             for i in grad_idx:

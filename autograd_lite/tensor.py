@@ -168,7 +168,7 @@ class Tensor:
     def __round__(self, ndigits: int | None = None):
         if self.data.size == 1 and ndigits is None:
             return round(self.data.item())
-        return _make(np.round(self.data, ndigits or 0), None)
+        return _make(np.round(self.data, ndigits or 0))
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         if dtype is not None and np.dtype(dtype) != self.data.dtype:
@@ -218,7 +218,7 @@ class Tensor:
         >>> (x * 2).detach().requires_grad
         False
         """
-        return _make(self.data, None)
+        return _make(self.data)
 
     def requires_grad_(self, flag: bool = True) -> Tensor:
         """Set ``requires_grad`` on a leaf to ``flag`` in place and return it.
@@ -327,13 +327,11 @@ class _HookHandle:
 def _grad_tensor(g) -> Tensor:
     """A gradient of the untraced pass as a tensor: NumPy arithmetic on 0-d arrays gives
     NumPy scalars, and what users see (``.grad``, hooks, ``ag.grad``) holds arrays."""
-    return _make(g if type(g) is _ndarray else _asarray(g), None)
+    return _make(g if type(g) is _ndarray else _asarray(g))
 
 
-def _make(data: np.ndarray, node=None) -> Tensor:
+def _make(data: np.ndarray) -> Tensor:
     """Build a leaf tensor without validation (operations build theirs in ``primitive``)."""
-    if node is not None:
-        raise TypeError("_make: operation results are built by the primitive wrappers")
     t = Tensor.__new__(Tensor)
     t.data = data
     t.grad = None
@@ -404,18 +402,18 @@ def _wrap_const(value, dtype) -> Tensor:
     if isinstance(value, Tensor):
         return value
     if isinstance(value, _ndarray):
-        return _make(value, None)
+        return _make(value)
     arr = np.asarray(value)
     if dtype.kind in "fc" and arr.dtype.kind in "biuf":
         arr = arr.astype(dtype)  # a Python scalar is "weak": it takes the result's dtype
-    return _make(arr, None)
+    return _make(arr)
 
 
 def _run_hooks(t: Tensor, g: Tensor) -> Tensor:
     for hook in t._meta.get("hooks", ()):
         r = hook(g)
         if r is not None:
-            g = r if isinstance(r, Tensor) else _make(np.asarray(r), None)
+            g = r if isinstance(r, Tensor) else _make(np.asarray(r))
             if g.data.shape != t.data.shape:
                 raise ValueError(
                     f"register_hook: the hook returned a gradient of shape {g.data.shape}, expected {t.data.shape}"
@@ -440,12 +438,12 @@ def _seed(r: Tensor, g, create_graph: bool) -> Tensor:
                 f"has shape {r.data.shape}; pass gradient= with that shape (e.g. ag.ones_like(y))"
             )
         ones = np.array(1, dtype=r.data.dtype)  # cheaper than np.ones_like for the usual 0-d loss
-        return _make(ones.reshape(r.data.shape) if r.data.ndim else ones, None)
+        return _make(ones.reshape(r.data.shape) if r.data.ndim else ones)
     if isinstance(g, Tensor) and g.requires_grad and create_graph:
         _as_grad_array(g, r, "backward(gradient=...)")
         return g if g.data.dtype == r.data.dtype else g.astype(r.data.dtype)
     # the caller keeps their array: copy it so no .grad can alias it
-    return _make(np.array(_as_grad_array(g, r, "backward(gradient=...)")), None)
+    return _make(np.array(_as_grad_array(g, r, "backward(gradient=...)")))
 
 
 def run_backward(roots, grad_outputs, retain_graph=False, create_graph=False, inputs=None):
@@ -711,7 +709,7 @@ def _accumulate_leaf(leaf: Tensor, g: Tensor, create_graph: bool, assigned: set)
                 f"{leaf.data.shape}; set .grad to None (or a tensor of the right shape) before backward"
             )
         if not isinstance(old, Tensor):
-            old = _make(np.asarray(old), None)
+            old = _make(np.asarray(old))
     if create_graph:
         leaf.grad = g if old is None else old + g
         return
@@ -727,7 +725,7 @@ def _accumulate_leaf(leaf: Tensor, g: Tensor, create_graph: bool, assigned: set)
             arr = arr.copy()
             owner = arr
         assigned.add(id(owner))
-        leaf.grad = _make(arr, None)
+        leaf.grad = _make(arr)
     else:
         leaf.grad = _grad_tensor(old.data + arr)
 
@@ -743,7 +741,7 @@ def _accumulate_leaf_array(leaf: Tensor, arr: np.ndarray, assigned: set) -> None
     if id(owner) in assigned or not arr.flags.writeable:  # see _accumulate_leaf
         arr = owner = arr.copy()
     assigned.add(id(owner))
-    leaf.grad = _make(arr, None)
+    leaf.grad = _make(arr)
 
 
 def _check_unmodified(t: Tensor) -> None:
@@ -797,7 +795,7 @@ def _propagate(t: Tensor, g, grads: dict, leaf_grads: dict, traced: bool, useful
             if targs is None:
                 dt = t.data.dtype
                 targs = [a if isinstance(a, Tensor) else _wrap_const(a, dt) for a in inputs]
-                gt = g if traced else _make(g, None)
+                gt = g if traced else _make(g)
             contrib = _call_rule(prim, i, gt, t, targs, kwargs, traced)
             if contrib is None:
                 continue

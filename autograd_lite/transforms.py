@@ -68,7 +68,7 @@ def _prepare(args: tuple, argnums, name: str, outer: bool) -> tuple[list, tuple,
 
 
 def _zeros_for(t: Tensor) -> Tensor:
-    return _make(np.zeros_like(t.data), None)
+    return _make(np.zeros_like(t.data))
 
 
 def _needs_recording(outputs: list, wrt: list) -> bool:
@@ -213,7 +213,7 @@ def _jacobian_rows(out: Tensor, wrt: list, record: bool) -> list:
     for k, w in enumerate(wrt):
         shape = out.data.shape + w.data.shape
         if not rows[k]:
-            jacs.append(_make(np.zeros(shape, dtype=w.data.dtype), None))
+            jacs.append(_make(np.zeros(shape, dtype=w.data.dtype)))
         else:
             jacs.append(reshape(stack(rows[k]), shape))
     return jacs
@@ -309,8 +309,8 @@ def jvp(f, primals, tangents):
                 term = (g * t).sum()
                 total = term if total is None else total + term
         if total is None:
-            return out, _make(np.zeros_like(out.data), None)
+            return out, _make(np.zeros_like(out.data))
         (jv,) = run_backward([total], [None], retain_graph=True, create_graph=record, inputs=[u])
     if not record:
         out = out.detach()
-    return out, jv if jv is not None else _make(np.zeros_like(out.data), None)
+    return out, jv if jv is not None else _make(np.zeros_like(out.data))

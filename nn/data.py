@@ -84,7 +84,7 @@ class TensorDataset(Dataset):
         return len(self.arrays[0])
 
     def __getitem__(self, i):
-        return tuple(_make(a[i], None) for a in self.arrays)
+        return tuple(_make(a[i]) for a in self.arrays)
 
 
 class DataLoader:
@@ -124,7 +124,7 @@ class DataLoader:
         for start in range(0, stop, self.batch_size):
             idx = order[start : start + self.batch_size]
             if arrays is not None:  # TensorDataset: slice the arrays directly
-                yield tuple(_make(a[idx], None) for a in arrays)
+                yield tuple(_make(a[idx]) for a in arrays)
             else:
                 samples = [self.dataset[int(i)] for i in idx]
                 yield _collate(samples)
@@ -133,16 +133,16 @@ class DataLoader:
 def _collate(samples: list):
     first = samples[0]
     if isinstance(first, dict):  # dict samples give a dict batch, as PyTorch's default collate does
-        return {k: _make(np.stack([_array(s[k]) for s in samples]), None) for k in first}
+        return {k: _make(np.stack([_array(s[k]) for s in samples])) for k in first}
     if not isinstance(first, (tuple, list)):
-        return (_make(np.stack([_array(s) for s in samples]), None),)
-    return tuple(_make(np.stack([_array(s[k]) for s in samples]), None) for k in range(len(first)))
+        return (_make(np.stack([_array(s) for s in samples])),)
+    return tuple(_make(np.stack([_array(s[k]) for s in samples])) for k in range(len(first)))
 
 
 def _like(original, arr: np.ndarray):
     """Return ``arr`` in the container type of ``original`` (Tensor, ndarray or list)."""
     if isinstance(original, Tensor):
-        return _make(arr, None)
+        return _make(arr)
     if isinstance(original, list):
         return arr.tolist()
     return arr

@@ -231,7 +231,7 @@ def _rule_contribution(out: Tensor, i: int, g: np.ndarray) -> np.ndarray | None:
         else:
             dt = out.data.dtype
             targs = [a if isinstance(a, Tensor) else _wrap_const(a, dt) for a in node.inputs]
-            c = prim.vjp(i, _make(g, None), out, targs, node.kwargs)
+            c = prim.vjp(i, _make(g), out, targs, node.kwargs)
     if c is None:
         return None
     arr = c.data if isinstance(c, Tensor) else np.asarray(c)
