@@ -27,11 +27,20 @@ def run() -> list:
     model = nn.Sequential(nn.Linear(5, 16), nn.Tanh(), nn.Linear(16, 16), nn.ReLU(), nn.LayerNorm(16), nn.Linear(16, 3))
     head = nn.Sequential(nn.Linear(3, 1), nn.Sigmoid())
     opt = nn.optim.Adam(list(model.parameters()) + list(head.parameters()), lr=0.01)
-    losses = []
-    for _ in range(15):
-        opt.zero_grad()
+
+    def loss():
         logits = model(X)
-        loss = F.cross_entropy(logits, y, label_smoothing=0.1) + F.mse_loss(head(logits), t) + F.softplus(logits).mean()
+        return F.cross_entropy(logits, y, label_smoothing=0.1) + F.mse_loss(head(logits), t) + F.softplus(logits).mean()
+
+    return train(opt, loss)
+
+
+def train(opt, loss_fn, steps: int = 15) -> list:
+    """``steps`` optimizer steps on ``loss_fn()``; the loss of each step."""
+    losses = []
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = loss_fn()
         loss.backward()
         opt.step()
         losses.append(loss.item())
@@ -59,15 +68,12 @@ def run_classifier() -> list:
     y = rng.integers(0, 10, 64)
     model = nn.Sequential(nn.Linear(20, 128), nn.ReLU(), nn.Linear(128, 64), nn.Sigmoid(), nn.Linear(64, 10))
     opt = nn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    losses = []
-    for _ in range(15):
-        opt.zero_grad()
+
+    def loss():
         hidden = model[1](model[0](X))
-        loss = nn.CrossEntropyLoss()(model(X), y) + 0.1 * F.mse_loss(hidden.mean(axis=1), np.zeros(64))
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    return losses
+        return nn.CrossEntropyLoss()(model(X), y) + 0.1 * F.mse_loss(hidden.mean(axis=1), np.zeros(64))
+
+    return train(opt, loss)
 
 
 def test_classifier_losses_are_pinned():
