@@ -820,20 +820,15 @@ def _mean(x, *, axis=None, keepdims=False, n=1):
     return _add_reduce(x, axis=axis, keepdims=keepdims) / n  # exactly sum / n, as NumPy's mean
 
 
+# mean's gradient is sum's, divided by n (in float32 for float16, whose range n may exceed)
 def _mean_vjp(g, out, x, axis=None, keepdims=False, n=1):
-    if not keepdims:
-        g = _unreduce(g, axis, x.data.ndim)
-    if g.data.dtype == np.float16:
-        return _broadcast_to(astype(astype(g, np.float32) / n, np.float16), shape=x.data.shape)
-    return _broadcast_to(g / n, shape=x.data.shape)
+    g = astype(astype(g, np.float32) / n, np.float16) if g.data.dtype == np.float16 else g / n
+    return _sum_vjp(g, out, x, axis, keepdims)
 
 
 def _mean_fast(g, out, x, axis=None, keepdims=False, n=1):
-    if not keepdims and axis is not None:
-        g = _np_unreduce(g, axis, x.ndim)
-    if g.dtype == np.float16:
-        return _np_fill((g.astype(np.float32) / n).astype(np.float16), x.shape)
-    return _np_fill(g / n, x.shape)
+    g = (g.astype(np.float32) / n).astype(np.float16) if g.dtype == np.float16 else g / n
+    return _sum_fast(g, out, x, axis, keepdims)
 
 
 defvjp(_mean, _mean_vjp)
