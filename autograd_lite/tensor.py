@@ -471,15 +471,22 @@ def run_backward(roots, grad_outputs, retain_graph=False, create_graph=False, in
             gc.enable()
 
 
-def _backward_untraced(roots, grad_outputs, retain_graph: bool) -> None:
-    """``_run_backward`` for its most common call: gradients as arrays, accumulated into ``.grad``."""
-    grads = {}  # non-leaf -> gradient so far
-    leaf_grads = {}  # leaf -> gradient so far
+def _seed_all(roots, grad_outputs, traced: bool) -> tuple[dict, dict]:
+    """The roots' gradients: non-leaf -> gradient and leaf -> gradient (Tensors when traced, else arrays)."""
+    grads, leaf_grads = {}, {}
     for r, g in zip(roots, grad_outputs):
-        g = _seed(r, g, False).data
-        store = grads if r._prim is not None else leaf_grads
+        g = _seed(r, g, traced)
+        if not traced:
+            g = g.data
+        store = leaf_grads if r._prim is None else grads  # a leaf: differentiated with respect to itself
         prev = store.get(r)
         store[r] = g if prev is None else prev + g
+    return grads, leaf_grads
+
+
+def _backward_untraced(roots, grad_outputs, retain_graph: bool) -> None:
+    """``_run_backward`` for its most common call: gradients as arrays, accumulated into ``.grad``."""
+    grads, leaf_grads = _seed_all(roots, grad_outputs, False)
     state = _grad_state
     prev_mode = state.enabled
     state.enabled = False
@@ -509,18 +516,7 @@ def _run_backward(roots, grad_outputs, retain_graph, create_graph, inputs):
     """
     retain_graph = retain_graph or create_graph  # the new graph reuses the old one's nodes
     traced = bool(create_graph)
-    grads = {}  # non-leaf -> gradient so far (a Tensor when traced, else an array)
-    leaf_grads = {}  # leaf -> gradient so far
-    for r, g in zip(roots, grad_outputs):
-        g = _seed(r, g, traced)
-        if not traced:
-            g = g.data
-        if r._prim is None:  # a leaf differentiated with respect to itself
-            prev = leaf_grads.get(r)
-            leaf_grads[r] = g if prev is None else _accumulate(prev, g, traced)
-        else:
-            prev = grads.get(r)
-            grads[r] = g if prev is None else _accumulate(prev, g, traced)
+    grads, leaf_grads = _seed_all(roots, grad_outputs, traced)
 
     wanted = None if inputs is None else {t: None for t in inputs}
     order = _topo_order(roots)
@@ -692,11 +688,6 @@ def _bad_shape(prim, i: int, got: tuple, want: tuple):
         f"shape {want}. A rule must return a gradient shaped like its input; a primitive "
         f"that broadcasts its inputs should be declared with @ag.primitive(elementwise=True)."
     )
-
-
-def _accumulate(old, new, traced: bool):
-    """old + new: recorded Tensors when the backward pass is traced, plain arrays otherwise."""
-    return old + new
 
 
 def _accumulate_leaf(leaf: Tensor, g: Tensor, create_graph: bool, assigned: set) -> None:
