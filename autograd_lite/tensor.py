@@ -704,21 +704,10 @@ def _accumulate_leaf(leaf: Tensor, g: Tensor, create_graph: bool, assigned: set)
     if create_graph:
         leaf.grad = g if old is None else old + g
         return
-    arr = g.data
     if old is None:
-        # add passes its gradient through unchanged and slicing rules return views, so
-        # one piece of memory can reach several tensors. Gradients are temporaries of
-        # this backward pass: the first tensor to receive a piece of memory keeps it,
-        # later ones (and read-only broadcasts) get a copy, so every .grad can be
-        # changed in place without touching another.
-        owner = _memory_owner(arr)
-        if not arr.flags.writeable or id(owner) in assigned:
-            arr = arr.copy()
-            owner = arr
-        assigned.add(id(owner))
-        leaf.grad = _make(arr)
+        _accumulate_leaf_array(leaf, g.data, assigned)
     else:
-        leaf.grad = _grad_tensor(old.data + arr)
+        leaf.grad = _grad_tensor(old.data + g.data)
 
 
 def _accumulate_leaf_array(leaf: Tensor, arr: np.ndarray, assigned: set) -> None:
@@ -728,8 +717,13 @@ def _accumulate_leaf_array(leaf: Tensor, arr: np.ndarray, assigned: set) -> None
         return
     if type(arr) is not _ndarray:  # a NumPy scalar (see _grad_tensor): a fresh 0-d array
         arr = _asarray(arr)
+    # add passes its gradient through unchanged and slicing rules return views, so
+    # one piece of memory can reach several tensors. Gradients are temporaries of
+    # this backward pass: the first tensor to receive a piece of memory keeps it,
+    # later ones (and read-only broadcasts) get a copy, so every .grad can be
+    # changed in place without touching another.
     owner = arr if arr.base is None else _memory_owner(arr)
-    if id(owner) in assigned or not arr.flags.writeable:  # see _accumulate_leaf
+    if id(owner) in assigned or not arr.flags.writeable:
         arr = owner = arr.copy()
     assigned.add(id(owner))
     leaf.grad = _make(arr)
