@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import operator
 
 import numpy as np
 
@@ -26,6 +27,10 @@ from .graph import _inplace_epoch as _epoch
 from .tensor import Tensor, _make
 
 _ndarray = np.ndarray
+_F64 = np.dtype(np.float64)
+# ufuncs whose float64 result Python's float arithmetic reproduces bit for bit (IEEE
+# add, subtract, multiply); op2 uses them for a 0-d float64 array and a Python float
+_SCALAR_FORMS = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul}
 _asarray = np.asarray
 _new = object.__new__
 
@@ -121,6 +126,7 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
     prim = Primitive(name or fn.__name__, fn, elementwise)
     state = _grad_state
     arity = _arity(fn)
+    scalar = _SCALAR_FORMS.get(fn) if isinstance(fn, np.ufunc) else None
 
     def check_kwargs(kwargs: dict) -> None:
         for k, v in kwargs.items():
@@ -216,12 +222,21 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
         else:
             yd = y
             gy = False
-        try:
-            out = fn(xd, yd)
-        except ShapeError:
-            raise
-        except (ValueError, TypeError, IndexError) as e:
-            raise _forward_error(prim, (x, y), e) from None
+        out = None
+        if scalar is not None and type(yd) is float and type(xd) is _ndarray and not xd.shape and xd.dtype is _F64:
+            # a float64 scalar and a Python float (deep chains of scalar arithmetic): Python's
+            # own float arithmetic is the same IEEE operation, without NumPy's per-call cost.
+            # A non-finite result goes through NumPy, so that it warns exactly as NumPy does.
+            r = scalar(xd.item(), yd)
+            if r - r == 0.0:
+                out = _asarray(r)
+        if out is None:
+            try:
+                out = fn(xd, yd)
+            except ShapeError:
+                raise
+            except (ValueError, TypeError, IndexError) as e:
+                raise _forward_error(prim, (x, y), e) from None
         t = _new(Tensor)
         t.data = out if type(out) is _ndarray else _asarray(out)
         t.grad = t._meta = None

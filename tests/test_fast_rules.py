@@ -174,3 +174,51 @@ def test_relu_forward_is_where_bit_for_bit(dtype, n):
         assert got.dtype == want.dtype
         np.testing.assert_array_equal(got, want)
         assert np.array_equal(np.signbit(got), np.signbit(want))
+
+
+# ------------------------------------------- 0-d float64 with a Python float
+_SCALAR_OPS = {"add": np.add, "sub": np.subtract, "mul": np.multiply}
+_EDGE = [0.0, -0.0, 1.0, -2.5, 1e-310, -1e-310, 1e308, -1e308, 1.7976931348623157e308, 0.1, np.pi, 3e-324]
+
+
+@pytest.mark.parametrize("name", sorted(_SCALAR_OPS))
+@settings(max_examples=200, deadline=None)
+@given(
+    a=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(_EDGE)),
+    b=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(_EDGE)),
+)
+def test_scalar_arithmetic_matches_numpy_bit_for_bit(name, a, b):
+    # x * 1.0001 on a 0-d float64 tensor takes Python's float arithmetic instead of the
+    # ufunc: value, sign of zero, dtype, shape, NaN and warnings must all be NumPy's
+    import warnings
+
+    x = ag.tensor(np.array(a), requires_grad=True)
+    op = {"add": lambda t: t + b, "sub": lambda t: t - b, "mul": lambda t: t * b}[name]
+    with warnings.catch_warnings(record=True) as ours:
+        warnings.simplefilter("always")
+        out = op(x)
+    with warnings.catch_warnings(record=True) as theirs:
+        warnings.simplefilter("always")
+        want = np.asarray(_SCALAR_OPS[name](np.array(a), b))
+    assert type(out.data) is np.ndarray and out.data.dtype == np.float64 and out.data.shape == ()
+    assert out.data.tobytes() == want.tobytes() or (np.isnan(want) and np.isnan(out.data))
+    assert [str(w.message) for w in ours] == [str(w.message) for w in theirs]
+    assert out.data.flags.writeable and out.data.flags.owndata
+
+
+def test_scalar_path_keeps_float32_and_records_the_graph():
+    # float32 (NEP 50: the Python float is cast to float32) is left to NumPy
+    x32 = ag.tensor(np.float32(0.1), requires_grad=True)
+    assert (x32 * 1.0001).data.dtype == np.float32
+    assert (x32 * 1.0001).item() == np.float32(0.1) * np.float32(1.0001)
+    x = ag.tensor(0.5, requires_grad=True)
+    y = x
+    for _ in range(50):
+        y = y * 1.0001 + 0.0001 - 0.00005
+    y.backward()
+    assert y.grad_fn.name == "sub" and y.grad_fn.inputs[1] == 0.00005
+    want = np.float64(0.5)
+    for _ in range(50):
+        want = want * 1.0001 + 0.0001 - 0.00005
+    assert y.item() == want
+    assert abs(x.grad.item() - 1.0001**50) < 1e-12
