@@ -89,6 +89,37 @@ def _np_fill(a, shape: tuple) -> np.ndarray:
     return np.broadcast_to(a, shape)
 
 
+# dtype -> a read-only flat buffer of zeros, grown on demand, and (shape, dtype) -> a view of it
+_ZEROS: dict = {}
+_ZEROS_LIMIT = 1 << 20
+
+
+def _zeros_like(x) -> np.ndarray | None:
+    """A read-only array of zeros shaped like the contiguous array ``x``, from a shared buffer.
+
+    NumPy's SIMD loops for binary ufuncs such as ``fmax`` take two contiguous
+    operands; a scalar operand (stride 0) sends the call down a strided loop that
+    is 2-3 times slower. None when ``x`` is not a C-contiguous array (or is large).
+    """
+    if type(x) is not np.ndarray or not x.flags.c_contiguous:
+        return None
+    key = (x.shape, x.dtype)
+    z = _ZEROS.get(key)
+    if z is None:
+        if x.size > _ZEROS_LIMIT:
+            return None
+        buf = _ZEROS.get(x.dtype)
+        if buf is None or buf.size < x.size:
+            _ZEROS.clear()  # the views of the old buffer go with it
+            buf = _ZEROS[x.dtype] = np.zeros(builtins.max(x.size, 4096), x.dtype)
+            buf.flags.writeable = False
+        if len(_ZEROS) > 64:  # many shapes seen: start again (each entry is only a view)
+            _ZEROS.clear()
+            _ZEROS[x.dtype] = buf
+        z = _ZEROS[key] = buf[: x.size].reshape(x.shape)
+    return z
+
+
 @primitive
 def _broadcast_to(x, *, shape):
     try:
@@ -353,7 +384,8 @@ def _where_positive(cond, x, y):
     of zero, which ``+= 0.0`` settles; two cheap passes instead of where's
     branchy loop or a multiply by the mask.
     """
-    out = np.fmax(x, y)
+    z = _zeros_like(x) if y == 0 else None
+    out = np.fmax(x, y if z is None else z)
     out += 0.0  # fmax(-0.0, 0.0) may give -0.0; where gives 0.0
     return out
 

@@ -79,10 +79,9 @@ def run_torch(n: int) -> tuple[float, float, float]:
     return t1 - t0, t2 - t1, float(x.grad)
 
 
-def main(sizes=(10**4, 10**5, 10**6), repeats: int = 3) -> dict:
+def main(sizes=(10**4, 10**5, 10**6), repeats: int = 3, with_torch: bool = True) -> dict:
     rows = []
     ratios = {}
-    torch_ratios = {}
     np_times = {}
     fwd_steps = {}  # n -> (forward s a loop step, the same with the cyclic collector paused)
     per_op = []
@@ -113,14 +112,6 @@ def main(sizes=(10**4, 10**5, 10**6), repeats: int = 3) -> dict:
                 f"{agt / npt:.1f}x",
             )
         )
-    # PyTorch last: importing it adds some 170,000 objects that Python's cyclic collector
-    # rescans during every full collection, which would slow this library's forward pass
-    # in the runs above (a cost of the process, not of the library)
-    if _has_torch():
-        for n in sizes:
-            if n <= 10**5:
-                tf, tb, _ = run_torch(n)
-                torch_ratios[n] = (tf + tb) / np_times[n]
     print("W5 deep chain: x = x * 1.0001 + 0.0001, N times, then backward (median of", repeats, "runs)")
     print(table(rows, ["N", "fwd s", "bwd s", "bwd us/op", "numpy fwd+bwd s", "ratio"]))
     # slope of log(backward time) against log(N): 1 is linear, 2 would be quadratic
@@ -133,9 +124,28 @@ def main(sizes=(10**4, 10**5, 10**6), repeats: int = 3) -> dict:
         "forward us a loop step, collector on / paused: "
         + ", ".join(f"N={n:,}: {on * 1e6:.2f} / {off * 1e6:.2f}" for n, (on, off) in fwd_steps.items())
     )
-    if torch_ratios:
-        print("PyTorch, same chain: " + ", ".join(f"N={n:,}: {r:.0f}x" for n, r in torch_ratios.items()))
-    return {"W5": ratios, "W5_linearity": growth, "W5_torch": torch_ratios}
+    results = {"W5": ratios, "W5_linearity": growth, "W5_numpy_s": np_times}
+    if with_torch:
+        results.update(measure_torch(np_times))
+    return results
+
+
+def measure_torch(np_times: dict) -> dict:
+    """PyTorch on the same chain (N <= 10^5), against the NumPy times measured by ``main``.
+
+    Run after everything else: importing PyTorch adds some 170,000 objects that Python's
+    cyclic collector rescans during every full collection, which would slow this
+    library's forward pass in any run after it (a cost of the process, not of the library).
+    """
+    if not _has_torch():
+        return {}
+    torch_ratios = {}
+    for n, npt in np_times.items():
+        if n <= 10**5:
+            tf, tb, _ = run_torch(n)
+            torch_ratios[n] = (tf + tb) / npt
+    print("PyTorch, same chain: " + ", ".join(f"N={n:,}: {r:.0f}x" for n, r in torch_ratios.items()))
+    return {"W5_torch": torch_ratios}
 
 
 if __name__ == "__main__":

@@ -27,14 +27,21 @@ def main(argv: list[str]) -> dict:
     t0 = time.perf_counter()
     results = {}
     # W5 first: its forward pass is sensitive to how many objects the process holds (the
-    # cyclic collector rescans them all), and the others import PyTorch and scikit-learn
-    results.update(bench_deep.main((10**3, 10**4, 10**5) if quick else (10**4, 10**5, 10**6)))
+    # cyclic collector rescans them all), and the others import scikit-learn. PyTorch runs
+    # last of all, never between the library's rounds: importing it adds objects for the
+    # collector, and its OpenMP threads spin on after each call, slowing whatever runs next.
+    deep = bench_deep.main((10**3, 10**4, 10**5) if quick else (10**4, 10**5, 10**6), with_torch=False)
+    results.update(deep)
     print()
-    results.update(bench_overhead.main())
+    results.update(bench_overhead.main(with_torch=False))
     print()
-    results.update(bench_mlp.main(quick=quick))
+    results.update(bench_mlp.main(quick=quick, with_torch=False))
     print()
     results.update(bench_memory.main(quick=quick))
+    print()
+    results.update(bench_overhead.measure_torch())
+    results.update(bench_mlp.measure_torch(quick=quick))
+    results.update(bench_deep.measure_torch(deep["W5_numpy_s"]))
     print()
     rows = []
     for w, target in TARGETS.items():
