@@ -222,3 +222,17 @@ def test_scalar_path_keeps_float32_and_records_the_graph():
         want = want * 1.0001 + 0.0001 - 0.00005
     assert y.item() == want
     assert abs(x.grad.item() - 1.0001**50) < 1e-12
+
+
+def test_relu_zero_operand_is_shared_read_only_and_stays_zero():
+    # ops._zeros_like hands fmax a contiguous zero array (its SIMD loop) from one buffer
+    for shape, dtype in [((3, 5), np.float32), ((70, 80), np.float64), ((2,), np.float16), ((6000,), np.float32)]:
+        x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+        for _ in range(2):
+            np.testing.assert_array_equal(ag.relu(ag.tensor(x, requires_grad=True)).data, np.where(x > 0, x, 0.0))
+        z = ops._zeros_like(x)
+        assert z.shape == shape and z.dtype == dtype and not z.flags.writeable and not z.any()
+        assert ops._zeros_like(x) is z  # one view per shape, reused
+    assert ops._zeros_like(x.T[::2]) is None  # not contiguous: the scalar operand
+    for buf in ops._ZEROS.values():
+        assert not buf.flags.writeable and not buf.any()
