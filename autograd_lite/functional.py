@@ -24,7 +24,6 @@ from .ops import (
     _DistinctIndex,
     _getitem,
     _max_reduce,
-    _min_reduce,
     _square,
     _t,
     clip,
@@ -335,6 +334,11 @@ def _class_axis(logits: Tensor, axis: int, op: str) -> int:
     return _axes(axis, logits.data.ndim, op)[0]
 
 
+# signed index dtypes -> the unsigned ones of the same size: viewed so, a negative index is
+# a huge one, and one max checks both ends of the range
+_UNSIGNED = {np.dtype(f"i{n}"): np.dtype(f"u{n}") for n in (1, 2, 4, 8)}
+
+
 def _pick(log_probs: Tensor, target, axis: int, op: str) -> Tensor:
     """``log_probs`` at the integer class ``target`` along ``axis``: shape of ``target``."""
     idx = target.data if isinstance(target, Tensor) else np.asarray(target)
@@ -346,7 +350,9 @@ def _pick(log_probs: Tensor, target, axis: int, op: str) -> Tensor:
             f"{expected}; got {idx.shape} (scores {shape}, class axis {axis})"
         )
     n_classes = shape[axis]
-    if idx.size and (_min_reduce(idx, axis=None) < 0 or _max_reduce(idx, axis=None) >= n_classes):
+    if idx.dtype.kind == "i" and idx.dtype not in _UNSIGNED:  # a non-native byte order, say
+        idx = idx.astype(np.int64)
+    if idx.size and _max_reduce(idx.view(_UNSIGNED.get(idx.dtype, idx.dtype)), axis=None) >= n_classes:
         bad = (idx < 0) | (idx >= n_classes)
         raise IndexError(
             f"{op}: class indices must lie in [0, {n_classes}) for {n_classes} classes, got "

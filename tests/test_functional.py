@@ -234,6 +234,15 @@ class TestLosses:
             F.mse_loss(self.pred, self.target[:, 0])
         with pytest.raises(IndexError, match=r"class indices must lie in \[0, 4\).*\[7, -1\]"):
             F.cross_entropy(self.logits, np.array([0, 7, 1, -1, 2]))
+        # every integer dtype, either byte order: one range check catches both ends
+        for dt in ("i1", "i2", "i4", "i8", ">i8", "<i4", "u1", "u8", ">u2"):
+            bad = np.array([0, 3, 1, 4 if dt[-2] == "u" else -1, 2], dtype=dt)
+            with pytest.raises(IndexError, match=r"class indices must lie in \[0, 4\)"):
+                F.cross_entropy(self.logits, bad)
+            good = np.array([0, 3, 1, 0, 2], dtype=dt)
+            assert F.cross_entropy(self.logits, good).item() == F.cross_entropy(self.logits, [0, 3, 1, 0, 2]).item()
+        with pytest.raises(IndexError, match=r"got \[-128\]"):
+            F.nll_loss(self.logits, np.array([0, 1, -128, 1, 2], dtype=np.int8))
         with pytest.raises(ValueError, match=r"probabilities must lie in \[0, 1\], got \[1.5, -0.2\]"):
             F.binary_cross_entropy(np.array([0.5, 1.5, -0.2]), np.array([1.0, 0.0, 1.0]))
         with pytest.raises(ValueError, match=r"targets must lie in \[0, 1\], got \[2.0\]"):

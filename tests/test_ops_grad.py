@@ -348,6 +348,24 @@ def test_logsumexp_is_stable_at_large_magnitude():
     np.testing.assert_allclose(x.grad.data, [[0.5, 0.5], [1.0, 0.0]])
 
 
+def test_logsumexp_edge_inputs_and_dtypes():
+    # 0-d and integer inputs, non-finite rows, and a float64 upstream gradient into float32
+    assert ag.tensor(2.5, requires_grad=True).logsumexp().item() == 2.5
+    np.testing.assert_allclose(ag.tensor([1, 2, 3]).logsumexp().item(), np.log(np.exp([1, 2, 3]).sum()))
+    x = ag.tensor([[0.0, np.inf], [np.nan, 1.0], [-np.inf, -np.inf], [1.0, 2.0]], requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        y = x.logsumexp(axis=1)
+    assert y.data[0] == np.inf and np.isnan(y.data[1]) and y.data[2] == -np.inf
+    np.testing.assert_allclose(y.data[3], np.log(np.exp(1.0) + np.exp(2.0)))
+    x32 = ag.tensor(np.array([[1.0, 2.0, 3.0]], np.float32), requires_grad=True)
+    y32 = x32.logsumexp(axis=1)
+    assert y32.dtype == np.float32
+    y32.backward(np.array([2.0]))  # a float64 gradient for a float32 output
+    sm = np.exp([1.0, 2.0, 3.0]) / np.exp([1.0, 2.0, 3.0]).sum()
+    assert x32.grad.dtype == np.float32
+    np.testing.assert_allclose(x32.grad.data[0], 2 * sm, rtol=1e-6)
+
+
 # ------------------------------------------------------------------------ shape ops
 @st.composite
 def reshape_targets(draw, shape):
