@@ -83,7 +83,7 @@ _FILL_LIMIT = 1 << 16
 def _np_fill(a, shape: tuple) -> np.ndarray:
     """``a`` broadcast to ``shape``: a new array when small, NumPy's read-only view when large."""
     if math.prod(shape) <= _FILL_LIMIT:
-        r = np.empty(shape, a.dtype if isinstance(a, np.ndarray) else np.result_type(a))
+        r = np.empty(shape, a.dtype if isinstance(a, (np.ndarray, np.generic)) else np.result_type(a))
         r[...] = a
         return r
     return np.broadcast_to(a, shape)
