@@ -176,6 +176,19 @@ def mark_modified(arr: np.ndarray) -> None:
     _modified[key] = [_inplace_epoch[0], weakref.ref(owner, forget)]
 
 
+def _mark_modified_all(arrs: list) -> None:
+    """``mark_modified`` for each of ``arrs`` (an optimizer's parameters), under one new epoch."""
+    epoch = _inplace_epoch[0] = _inplace_epoch[0] + 1
+    get = _modified.get
+    for arr in arrs:
+        owner = arr if arr.base is None else _memory_owner(arr)
+        entry = get(id(owner))
+        if entry is not None and entry[1]() is owner:  # seen before: re-date it
+            entry[0] = epoch
+        else:
+            mark_modified(arr)
+
+
 def modified_since(arr: np.ndarray, epoch: int) -> bool:
     """Was ``arr``'s memory written in place after ``epoch``?"""
     owner = _memory_owner(arr)

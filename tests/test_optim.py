@@ -253,3 +253,29 @@ class TestClipping:
         a.grad = ag.tensor([-5.0, 0.5, 3.0])
         nn.utils.clip_grad_value_([a], 1.0)
         assert a.grad.tolist() == [-1.0, 0.5, 1.0]
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam"])
+def test_a_step_between_forward_and_backward_is_caught(name):
+    # the optimizer marks every parameter it updates (views included) as modified in place,
+    # so a graph that saved their old values refuses to use them
+    base = np.arange(6.0)
+    w = nn.Parameter(base[:3].copy())
+    v = ag.Tensor(np.zeros((2, 3)), requires_grad=True)
+    view = v.data[1]  # a parameter whose array is a view of another array
+    p = ag.from_numpy(view, requires_grad=True)
+    opt = getattr(nn.optim, name)([w, p], lr=0.1)
+    for _ in range(2):  # the first step registers the arrays, the second re-dates them
+        opt.zero_grad()
+        loss = (w * w).sum() + (p * w).sum()
+        loss.backward()
+        opt.step()
+    loss = (w * w).sum() + (p * p).sum()
+    opt.step()
+    with pytest.raises(RuntimeError, match="modified in place"):
+        loss.backward()
+    loss2 = (p * p).sum()
+    v.data[1, 0] += 1.0  # writing through the base counts for the view
+    ag.graph.mark_modified(v.data)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        loss2.backward()

@@ -11,7 +11,7 @@ import copy
 
 import numpy as np
 
-from autograd_lite.graph import mark_modified
+from autograd_lite.graph import _mark_modified_all
 from autograd_lite.tensor import Tensor
 
 
@@ -84,7 +84,9 @@ class Optimizer:
                 loss = closure()
         states = self.state
         update = self._update
+        changed = []
         for group in self.param_groups:
+            hyper = self._hyper(group)
             for p in group["params"]:
                 grad = p.grad
                 if grad is None:
@@ -103,11 +105,17 @@ class Optimizer:
                     state = states[id(p)] = {}
                 if not data.flags.writeable:
                     data = p.data = data.copy()
-                update(data, g, state, group)
-                mark_modified(data)  # a graph that saved the old value must not reuse it
+                update(data, g, state, hyper)
+                changed.append(data)
+        _mark_modified_all(changed)  # a graph that saved the old values must not reuse them
         return loss
 
-    def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
+    def _hyper(self, group: dict):
+        """What ``_update`` receives as its last argument: the group itself, unless a subclass
+        reads its hyper-parameters once per group and step (``SGD`` does)."""
+        return group
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group) -> None:
         raise NotImplementedError
 
     # ---------------------------------------------------------- state dicts

@@ -46,23 +46,31 @@ class SGD(Optimizer):
                  maximize=maximize),
         )  # fmt: skip
 
-    def _update(self, p, g, state, group) -> None:
-        if group["maximize"]:
+    def _hyper(self, group: dict) -> tuple:
+        return (
+            group["lr"],
+            group["momentum"],
+            group["dampening"],
+            group["weight_decay"],
+            group["nesterov"],
+            group["maximize"],
+        )
+
+    def _update(self, p, g, state, hyper) -> None:
+        lr, mom, damp, wd, nesterov, maximize = hyper
+        if maximize:
             g = -g
-        wd = group["weight_decay"]
         if wd:
             g = g + wd * p
-        mom = group["momentum"]
         if mom:
             buf = state.get("momentum_buffer")
             if buf is None:
                 buf = state["momentum_buffer"] = np.array(g, copy=True)
             else:
                 buf *= mom
-                damp = group["dampening"]
                 buf += g if damp == 0 else (1 - damp) * g
-            g = g + mom * buf if group["nesterov"] else buf
-        p -= group["lr"] * g
+            g = g + mom * buf if nesterov else buf
+        p -= lr * g
 
 
 class Adagrad(Optimizer):
