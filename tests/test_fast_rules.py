@@ -222,6 +222,11 @@ def test_scalar_path_keeps_float32_and_records_the_graph():
         want = want * 1.0001 + 0.0001 - 0.00005
     assert y.item() == want
     assert abs(x.grad.item() - 1.0001**50) < 1e-12
+    assert y.grad_fn.inputs[0].grad_fn.inputs[0].grad_fn.kwargs == {} and not y.is_leaf
+    with ag.no_grad():
+        assert (x * 2.0).grad_fn is None and not (x * 2.0).requires_grad
+    c = ag.tensor(0.5)  # needs no grad: a plain result
+    assert (c * 2.0).grad_fn is None and not (c * 2.0).requires_grad and (c * 2.0).item() == 1.0
 
 
 def test_relu_zero_operand_is_shared_read_only_and_stays_zero():
