@@ -79,7 +79,7 @@ def run_torch(n: int) -> tuple[float, float, float]:
     return t1 - t0, t2 - t1, float(x.grad)
 
 
-def main(sizes=(10**4, 10**5, 10**6), repeats: int = 3, with_torch: bool = True) -> dict:
+def main(sizes=(10**4, 10**5, 10**6), repeats: int = 5, with_torch: bool = True) -> dict:
     rows = []
     ratios = {}
     np_times = {}

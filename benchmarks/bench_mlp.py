@@ -218,7 +218,7 @@ def main(quick: bool = False, rounds: int | None = None, with_torch: bool = True
         tol = 1e-9 if p["dtype"] == np.float64 else 1e-3
         assert abs(got - ref) <= tol * max(1.0, abs(ref)), (name, got, ref)
         cases = {"numpy": lambda p=p: run_numpy(p), "autograd_lite": lambda p=p: run_autograd(p)}
-        med = interleaved(cases, rounds=rounds or (3 if name == "W4" else 5))
+        med = interleaved(cases, rounds=rounds or (5 if name == "W4" else 9))
         ratio = med["autograd_lite"] / med["numpy"]
         results[name] = ratio
         ms = f"{med['numpy'] * 1e3:.1f}", f"{med['autograd_lite'] * 1e3:.1f}"
