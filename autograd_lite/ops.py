@@ -1356,18 +1356,21 @@ _deffast(matmul, argnum=_matmul_fast)
 
 @primitive(name="linear")
 def _linear(x, weight, bias):
-    x, w = np.asarray(x), np.asarray(weight)
-    if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
+    x = x if type(x) is _ndarray else np.asarray(x)
+    w = weight if type(weight) is _ndarray else np.asarray(weight)
+    ws = w.shape
+    if len(ws) != 2 or not x.shape or x.shape[-1] != ws[1]:
         raise ShapeError(
-            f"linear: input of shape {x.shape} does not fit a weight of shape {w.shape} "
-            f"(expected input shape (..., {w.shape[1] if w.ndim == 2 else '?'}))"
+            f"linear: input of shape {x.shape} does not fit a weight of shape {ws} "
+            f"(expected input shape (..., {ws[1] if len(ws) == 2 else '?'}))"
         )
     out = np.matmul(x, w.T)
     if bias is not None:
-        if np.shape(bias) != (w.shape[0],):
-            raise ShapeError(f"linear: bias of shape {np.shape(bias)} does not fit {w.shape[0]} outputs")
-        if getattr(bias, "dtype", None) == out.dtype or np.result_type(out, bias) == out.dtype:
-            out += bias  # in place: the product is a fresh array
+        b = bias if type(bias) is _ndarray else np.asarray(bias)
+        if b.shape != ws[:1]:
+            raise ShapeError(f"linear: bias of shape {b.shape} does not fit {ws[0]} outputs")
+        if b.dtype == out.dtype or np.result_type(out, bias) == out.dtype:
+            out += b  # in place: the product is a fresh array
         else:
             out = out + bias  # a wider bias widens the result, as NumPy's promotion says
     return out
