@@ -279,3 +279,23 @@ def test_a_step_between_forward_and_backward_is_caught(name):
     ag.graph.mark_modified(v.data)
     with pytest.raises(RuntimeError, match="modified in place"):
         loss2.backward()
+
+
+def test_sgd_subclass_with_its_own_update_still_gets_the_group():
+    # SGD reads its hyper-parameters once per group; a subclass overriding _update keeps the
+    # (p, g, state, group) form every optimizer has, and may call SGD's own
+    class Clipped(nn.optim.SGD):
+        def _update(self, p, g, state, group):
+            assert isinstance(group, dict) and group["lr"] == 0.5
+            super()._update(p, np.clip(g, -1.0, 1.0), state, group)
+
+    w = nn.Parameter([3.0, -0.1])
+    opt = Clipped([w], lr=0.5, momentum=0.9)
+    for _ in range(2):
+        opt.zero_grad()
+        (w * w).sum().backward()
+        opt.step()
+    g1 = np.clip(2 * np.array([3.0, -0.1]), -1, 1)
+    w1 = np.array([3.0, -0.1]) - 0.5 * g1
+    buf = 0.9 * g1 + np.clip(2 * w1, -1, 1)
+    np.testing.assert_allclose(w.data, w1 - 0.5 * buf)

@@ -20,6 +20,18 @@ import numpy as np
 from .optimizer import Optimizer
 
 
+def _sgd_hyper(group: dict) -> tuple:
+    """SGD's hyper-parameters, read once per group and step instead of once per parameter."""
+    return (
+        group["lr"],
+        group["momentum"],
+        group["dampening"],
+        group["weight_decay"],
+        group["nesterov"],
+        group["maximize"],
+    )
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay.
 
@@ -46,17 +58,14 @@ class SGD(Optimizer):
                  maximize=maximize),
         )  # fmt: skip
 
-    def _hyper(self, group: dict) -> tuple:
-        return (
-            group["lr"],
-            group["momentum"],
-            group["dampening"],
-            group["weight_decay"],
-            group["nesterov"],
-            group["maximize"],
-        )
+    def _hyper(self, group: dict):
+        if type(self)._update is not SGD._update:
+            return group  # a subclass with its own _update gets the group, as with every optimizer
+        return _sgd_hyper(group)
 
     def _update(self, p, g, state, hyper) -> None:
+        if type(hyper) is dict:  # a group: a subclass's _update calling this one
+            hyper = _sgd_hyper(hyper)
         lr, mom, damp, wd, nesterov, maximize = hyper
         if maximize:
             g = -g
