@@ -350,8 +350,8 @@ def _pick(log_probs: Tensor, target, axis: int, op: str) -> Tensor:
             f"{expected}; got {idx.shape} (scores {shape}, class axis {axis})"
         )
     n_classes = shape[axis]
-    if idx.dtype.kind == "i" and idx.dtype not in _UNSIGNED:  # a non-native byte order, say
-        idx = idx.astype(np.int64)
+    if idx.dtype.kind == "i" and (idx.dtype not in _UNSIGNED or n_classes > 1 << (8 * idx.itemsize - 1)):
+        idx = idx.astype(np.int64)  # a non-native byte order, or more classes than the view can tell apart
     if idx.size and _max_reduce(idx.view(_UNSIGNED.get(idx.dtype, idx.dtype)), axis=None) >= n_classes:
         bad = (idx < 0) | (idx >= n_classes)
         raise IndexError(

@@ -1369,10 +1369,10 @@ def _linear(x, weight, bias):
         b = bias if type(bias) is _ndarray else np.asarray(bias)
         if b.shape != ws[:1]:
             raise ShapeError(f"linear: bias of shape {b.shape} does not fit {ws[0]} outputs")
-        if b.dtype == out.dtype or np.result_type(out, bias) == out.dtype:
+        if b.dtype == out.dtype or np.result_type(out, b) == out.dtype:
             out += b  # in place: the product is a fresh array
         else:
-            out = out + bias  # a wider bias widens the result, as NumPy's promotion says
+            out = out + b  # a wider bias widens the result, as NumPy's promotion says
     return out
 
 

@@ -31,6 +31,7 @@ _F64 = np.dtype(np.float64)
 # ufuncs whose float64 result Python's float arithmetic reproduces bit for bit (IEEE
 # add, subtract, multiply); op2 uses them for a 0-d float64 array and a Python float
 _SCALAR_FORMS = {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul}
+_TINY = float(np.finfo(np.float64).tiny)  # the smallest normal float64
 _asarray = np.asarray
 _new = object.__new__
 
@@ -225,10 +226,11 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
         if scalar is not None and type(yd) is float and type(xd) is _ndarray and not xd.shape and xd.dtype is _F64:
             # a float64 scalar and a Python float (deep chains of scalar arithmetic): Python's
             # own float arithmetic is the same IEEE operation, without NumPy's per-call cost,
-            # and the record needs no broadcasting check. A non-finite result goes through
-            # NumPy below, so that it warns exactly as NumPy does.
+            # and the record needs no broadcasting check. A non-finite, zero or subnormal
+            # result goes through NumPy below, so that it warns (or raises, under np.errstate)
+            # about overflow, invalid values and underflow exactly as NumPy does.
             r = scalar(xd.item(), yd)
-            if r - r == 0.0:
+            if r - r == 0.0 and (r >= _TINY or r <= -_TINY):
                 t = _new(Tensor)
                 t.data = _asarray(r)
                 t.grad = t._meta = None

@@ -85,29 +85,31 @@ class Optimizer:
         states = self.state
         update = self._update
         changed = []
-        for group in self.param_groups:
-            hyper = self._hyper(group)
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue  # parameters without a gradient are left alone
-                g = grad.data
-                data = p.data
-                if g.shape != data.shape:
-                    raise ValueError(
-                        f"{type(self).__name__}.step: a gradient of shape {g.shape} for a parameter of shape "
-                        f"{data.shape}"
-                    )
-                if g.dtype != data.dtype:
-                    g = g.astype(data.dtype)
-                state = states.get(id(p))
-                if state is None:
-                    state = states[id(p)] = {}
-                if not data.flags.writeable:
-                    data = p.data = data.copy()
-                update(data, g, state, hyper)
-                changed.append(data)
-        _mark_modified_all(changed)  # a graph that saved the old values must not reuse them
+        try:
+            for group in self.param_groups:
+                hyper = self._hyper(group)
+                for p in group["params"]:
+                    grad = p.grad
+                    if grad is None:
+                        continue  # parameters without a gradient are left alone
+                    g = grad.data
+                    data = p.data
+                    if g.shape != data.shape:
+                        raise ValueError(
+                            f"{type(self).__name__}.step: a gradient of shape {g.shape} for a parameter of shape "
+                            f"{data.shape}"
+                        )
+                    if g.dtype != data.dtype:
+                        g = g.astype(data.dtype)
+                    state = states.get(id(p))
+                    if state is None:
+                        state = states[id(p)] = {}
+                    if not data.flags.writeable:
+                        data = p.data = data.copy()
+                    changed.append(data)  # (before the update: it may fail halfway)
+                    update(data, g, state, hyper)
+        finally:
+            _mark_modified_all(changed)  # a graph that saved the old values must not reuse them
         return loss
 
     def _hyper(self, group: dict):

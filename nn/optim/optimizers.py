@@ -59,12 +59,12 @@ class SGD(Optimizer):
         )  # fmt: skip
 
     def _hyper(self, group: dict):
-        if type(self)._update is not SGD._update:
+        if getattr(self._update, "__func__", None) is not SGD._update:  # overridden, or patched on the instance
             return group  # a subclass with its own _update gets the group, as with every optimizer
         return _sgd_hyper(group)
 
     def _update(self, p, g, state, hyper) -> None:
-        if type(hyper) is dict:  # a group: a subclass's _update calling this one
+        if type(hyper) is not tuple:  # a group: a subclass's _update calling this one
             hyper = _sgd_hyper(hyper)
         lr, mom, damp, wd, nesterov, maximize = hyper
         if maximize:
