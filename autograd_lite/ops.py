@@ -993,7 +993,9 @@ def min(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the Num
 @primitive(name="logsumexp")
 def _logsumexp(x, *, axis=None, keepdims=False):
     x = np.asarray(x)
-    m = _max_reduce(x, axis=axis, keepdims=True)  # a constant shift: no overflow
+    m = _row_max(x) if axis == (1,) and x.ndim == 2 else None
+    if m is None:
+        m = _max_reduce(x, axis=axis, keepdims=True)  # a constant shift: no overflow
     if _all(np.isfinite(m), axis=None):  # the max term is exp(0) = 1, so the log sees a sum >= 1
         out = np.log(_add_reduce(np.exp(x - m), axis=axis, keepdims=True)) + m
     else:
@@ -1001,6 +1003,20 @@ def _logsumexp(x, *, axis=None, keepdims=False):
         with np.errstate(divide="ignore"):  # a slice of only -inf has logsumexp -inf, quietly
             out = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
     return out if keepdims else out.reshape([n for i, n in enumerate(x.shape) if axis is not None and i not in axis])
+
+
+def _row_max(x: np.ndarray) -> np.ndarray | None:
+    """The maximum of each row of a C-contiguous 2-D array with short rows, shape ``(n, 1)``.
+
+    NumPy reduces a short last axis one small row at a time (4 us for 64 rows of 10);
+    over the first axis of the transposed copy it runs whole columns through its SIMD
+    loop (under 2 us, copy included). A maximum is exact in any order. None when the
+    shape does not call for it.
+    """
+    n, k = x.shape
+    if k > 32 or n < 16 or not x.flags.c_contiguous:
+        return None
+    return _max_reduce(np.ascontiguousarray(x.T), axis=0).reshape(n, 1)
 
 
 def _logsumexp_vjp(g, out, x, axis=None, keepdims=False):

@@ -241,3 +241,29 @@ def test_relu_zero_operand_is_shared_read_only_and_stays_zero():
     assert ops._zeros_like(x.T[::2]) is None  # not contiguous: the scalar operand
     for buf in ops._ZEROS.values():
         assert not buf.flags.writeable and not buf.any()
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(16, 1), (64, 10), (100, 32), (17, 3), (15, 10), (64, 33)])
+def test_logsumexp_row_max_route_is_bit_for_bit(dtype, shape):
+    # short rows take the maximum over a transposed copy (ops._row_max); the result must be
+    # exactly what the plain reduction gives, specials included
+    rng = np.random.default_rng(shape[0] * 100 + shape[1])
+    x = (rng.standard_normal(shape) * 30).astype(dtype)
+    x[::5] = np.where(rng.random(shape[1]) < 0.5, 0.0, -0.0)
+    x[1::7, 0] = np.nan
+    x[2::9] = -np.inf
+    x[3::11, -1] = np.inf
+    x[4::13, 0] = -0.0
+    xf = np.nan_to_num(x, nan=-0.0, posinf=7.0, neginf=-7.0)  # all finite: the fast path, zeros of both signs
+    for xs in (x, np.asfortranarray(x), x[:, ::-1], xf, xf[:, ::-1]):
+        with np.errstate(all="ignore"):  # rows with inf or NaN: the careful path, as before
+            got = ops._logsumexp(xs, axis=(1,)).data
+            m = np.maximum.reduce(xs, axis=1, keepdims=True)
+            m = np.where(np.isfinite(m), m, 0.0).astype(xs.dtype)
+            want = (np.log(np.exp(xs - m).sum(axis=1, keepdims=True)) + m).reshape(-1)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+        assert np.array_equal(np.signbit(got), np.signbit(want))
+    if shape[1] <= 32 and shape[0] >= 16:
+        np.testing.assert_array_equal(ops._row_max(x), np.maximum.reduce(x, axis=1, keepdims=True))
