@@ -160,7 +160,20 @@ def _memory_owner(arr: np.ndarray) -> np.ndarray:
 
 def mark_modified(arr: np.ndarray) -> None:
     """Record that ``arr``'s memory was written in place (called by in-place ops)."""
-    epoch = _inplace_epoch[0] = _inplace_epoch[0] + 1
+    _inplace_epoch[0] += 1
+    _date(arr, _inplace_epoch[0])
+
+
+def _mark_modified_all(arrs: list) -> None:
+    """``mark_modified`` for each of ``arrs`` (an optimizer's parameters), under one new epoch."""
+    _inplace_epoch[0] += 1
+    epoch = _inplace_epoch[0]
+    for arr in arrs:
+        _date(arr, epoch)
+
+
+def _date(arr: np.ndarray, epoch: int) -> None:
+    """Date the last in-place write to ``arr``'s memory ``epoch``."""
     owner = arr if arr.base is None else _memory_owner(arr)
     key = id(owner)
     entry = _modified.get(key)
@@ -173,20 +186,7 @@ def mark_modified(arr: np.ndarray) -> None:
         if entry is not None and entry[1] is ref:
             del _modified[key]
 
-    _modified[key] = [_inplace_epoch[0], weakref.ref(owner, forget)]
-
-
-def _mark_modified_all(arrs: list) -> None:
-    """``mark_modified`` for each of ``arrs`` (an optimizer's parameters), under one new epoch."""
-    epoch = _inplace_epoch[0] = _inplace_epoch[0] + 1
-    get = _modified.get
-    for arr in arrs:
-        owner = arr if arr.base is None else _memory_owner(arr)
-        entry = get(id(owner))
-        if entry is not None and entry[1]() is owner:  # seen before: re-date it
-            entry[0] = epoch
-        else:
-            mark_modified(arr)
+    _modified[key] = [epoch, weakref.ref(owner, forget)]
 
 
 def modified_since(arr: np.ndarray, epoch: int) -> bool:
