@@ -89,8 +89,8 @@ def _np_fill(a, shape: tuple) -> np.ndarray:
     return np.broadcast_to(a, shape)
 
 
-# dtype -> a read-only flat buffer of zeros, grown on demand, and (shape, dtype) -> a view of it
-_ZEROS: dict = {}
+_ZERO_BUFFERS: dict = {}  # dtype -> a read-only flat buffer of zeros, grown on demand
+_ZERO_VIEWS: dict = {}  # (shape, dtype) -> a view of that buffer (see _zeros_like)
 _ZEROS_LIMIT = 1 << 20
 
 
@@ -104,19 +104,18 @@ def _zeros_like(x) -> np.ndarray | None:
     if type(x) is not np.ndarray or not x.flags.c_contiguous:
         return None
     key = (x.shape, x.dtype)
-    z = _ZEROS.get(key)
+    z = _ZERO_VIEWS.get(key)
     if z is None:
         if x.size > _ZEROS_LIMIT:
             return None
-        buf = _ZEROS.get(x.dtype)
+        buf = _ZERO_BUFFERS.get(x.dtype)
         if buf is None or buf.size < x.size:
-            _ZEROS.clear()  # the views of the old buffer go with it
-            buf = _ZEROS[x.dtype] = np.zeros(builtins.max(x.size, 4096), x.dtype)
+            buf = _ZERO_BUFFERS[x.dtype] = np.zeros(builtins.max(x.size, 4096), x.dtype)
             buf.flags.writeable = False
-        if len(_ZEROS) > 64:  # many shapes seen: start again (each entry is only a view)
-            _ZEROS.clear()
-            _ZEROS[x.dtype] = buf
-        z = _ZEROS[key] = buf[: x.size].reshape(x.shape)
+            _ZERO_VIEWS.clear()  # views of an outgrown buffer would keep it alive
+        if len(_ZERO_VIEWS) >= 64:  # many shapes seen: start again (each entry is only a view)
+            _ZERO_VIEWS.clear()
+        z = _ZERO_VIEWS[key] = buf[: x.size].reshape(x.shape)
     return z
 
 

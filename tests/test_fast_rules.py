@@ -239,7 +239,7 @@ def test_relu_zero_operand_is_shared_read_only_and_stays_zero():
         assert z.shape == shape and z.dtype == dtype and not z.flags.writeable and not z.any()
         assert ops._zeros_like(x) is z  # one view per shape, reused
     assert ops._zeros_like(x.T[::2]) is None  # not contiguous: the scalar operand
-    for buf in ops._ZEROS.values():
+    for buf in list(ops._ZERO_BUFFERS.values()) + list(ops._ZERO_VIEWS.values()):
         assert not buf.flags.writeable and not buf.any()
 
 
