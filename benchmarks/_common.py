@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import statistics
 import time
 
@@ -32,3 +33,8 @@ def table(rows: list, headers: list) -> str:
     out = [line, "  ".join("-" * w for w in widths)]
     out += ["  ".join(str(c).rjust(w) for c, w in zip(r, widths)) for r in rows]
     return "\n".join(out)
+
+
+def has_torch() -> bool:
+    """Is PyTorch installed? It is measured when present, never required (and imported only by the caller)."""
+    return importlib.util.find_spec("torch") is not None

@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 import autograd_lite as ag
-from _common import table
+from _common import has_torch, table
 
 A, B = 1.0001, 0.0001
 
@@ -57,12 +57,6 @@ def run_numpy(n: int) -> tuple[float, float, float]:
         g = g * A  # d/dy (y * A + B): the add passes g on, the mul scales it
     t2 = time.perf_counter()
     return t1 - t0, t2 - t1, float(g)
-
-
-def _has_torch() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("torch") is not None
 
 
 def run_torch(n: int) -> tuple[float, float, float]:
@@ -137,7 +131,7 @@ def measure_torch(np_times: dict) -> dict:
     cyclic collector rescans during every full collection, which would slow this
     library's forward pass in any run after it (a cost of the process, not of the library).
     """
-    if not _has_torch():
+    if not has_torch():
         return {}
     torch_ratios = {}
     for n, npt in np_times.items():

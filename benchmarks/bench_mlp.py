@@ -23,14 +23,12 @@ import numpy as np
 
 import autograd_lite as ag
 import nn
-from _common import interleaved, table
+from _common import has_torch, interleaved, table
 
 
 def _torch():
     """PyTorch if it is installed (measured when present, never required), imported on first use."""
-    import importlib.util
-
-    if importlib.util.find_spec("torch") is None:
+    if not has_torch():
         return None
     import torch
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 import autograd_lite as ag
-from _common import interleaved, table
+from _common import has_torch, interleaved, table
 
 N_OPS = 100
 KINDS = ("add", "mul", "tanh")
@@ -79,15 +79,9 @@ def chain_torch(x0: np.ndarray) -> np.ndarray:
     return x.grad.numpy()
 
 
-def _has_torch() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("torch") is not None  # measured when installed, never required
-
-
 def measure_torch() -> dict:
     """PyTorch's ratio to NumPy on W1, in rounds of its own (after the library's; see bench_mlp)."""
-    if not _has_torch():
+    if not has_torch():
         return {}
     x0 = np.random.default_rng(0).standard_normal(10)
     np.testing.assert_allclose(chain_torch(x0), chain_numpy(x0), rtol=1e-12)
