@@ -223,49 +223,36 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
         else:
             yd = y
             gy = False
+        record = (gx or gy) and state.enabled
+        out = None
         if scalar is not None and type(yd) is float and type(xd) is _ndarray and not xd.shape and xd.dtype is _F64:
             # a float64 scalar and a Python float (deep chains of scalar arithmetic): Python's
             # own float arithmetic is the same IEEE operation, without NumPy's per-call cost,
-            # and the record needs no broadcasting check. A non-finite, zero or subnormal
-            # result goes through NumPy below, so that it warns (or raises, under np.errstate)
-            # about overflow, invalid values and underflow exactly as NumPy does.
+            # and the shapes match, so the record needs no broadcasting check. A non-finite,
+            # zero or subnormal result goes through NumPy below, so that it warns (or raises,
+            # under np.errstate) about overflow, invalid values and underflow exactly as NumPy does.
             r = scalar(xd.item(), yd)
             if r - r == 0.0 and (r >= _TINY or r <= -_TINY):
-                t = _new(Tensor)
-                t.data = _asarray(r)
-                t.grad = t._meta = None
-                if gx and state.enabled:  # (y is a number: shapes match, only x can need grad)
-                    t.requires_grad = True
-                    t._prim = prim
-                    t._nin = 2
-                    t._x = x
-                    t._y = t._yd = y
-                    t._xd = xd
-                    t._kwargs = _NO_KWARGS
-                    t._epoch = _epoch[0]
-                    t._grad_idx = _FIRST
-                    t._consumed = False
-                    t._seq = _next_seq()
-                else:
-                    t.requires_grad = False
-                    t._prim = None
-                return t
-        try:
-            out = fn(xd, yd)
-        except ShapeError:
-            raise
-        except (ValueError, TypeError, IndexError) as e:
-            raise _forward_error(prim, (x, y), e) from None
-        t = _new(Tensor)
-        t.data = out if type(out) is _ndarray else _asarray(out)
-        t.grad = t._meta = None
-        if (gx or gy) and state.enabled:
-            if elementwise:
-                shape = t.data.shape
+                out = _asarray(r)
+        if out is None:
+            try:
+                out = fn(xd, yd)
+            except ShapeError:
+                raise
+            except (ValueError, TypeError, IndexError) as e:
+                raise _forward_error(prim, (x, y), e) from None
+            if type(out) is not _ndarray:
+                out = _asarray(out)
+            if record and elementwise:
+                shape = out.shape
                 if (gx and xd.shape != shape) or (gy and yd.shape != shape):
                     x, y = _broadcast_inputs(_bcast[0], (x, y), shape)
                     xd = x.data if gx else xd
                     yd = y.data if gy else yd
+        t = _new(Tensor)
+        t.data = out
+        t.grad = t._meta = None
+        if record:
             t.requires_grad = True
             t._prim = prim
             t._nin = 2
