@@ -335,31 +335,40 @@ _deffast(
 )
 
 
-def _select(cond, x, y):
-    """``np.where`` without its branchy inner loop in the common case of a zero branch.
+# float dtypes -> the integer dtype of the same size, for selecting by bit masks
+_SAME_SIZE_INT = {np.dtype(f"f{n}"): np.dtype(f"i{n}") for n in (2, 4, 8)}
 
-    NumPy's where costs about 4 ns an element on unpredictable masks (a ReLU's),
-    a multiplication by the mask well under 1 ns. The product differs from
-    where's result only where an inf or NaN meets False (giving NaN), so a
-    product without NaN (its max, which propagates NaN, is not NaN) is the
-    answer; ``+= 0.0`` turns the -0.0 of a negative value times False into
-    where's 0.0 (and a selected -0.0 into 0.0, the one difference from where).
+
+def _select(cond, x, y):
+    """``np.where(cond, x, y)`` without its branchy inner loop when one branch is zero.
+
+    NumPy's where costs about 1 ns an element on unpredictable masks (a ReLU's).
+    With a zero branch the choice is a bitwise AND of the value's bits with a
+    mask of all ones or all zeros: every bit of a selected value is kept (NaN
+    payloads and -0.0 included), every other element is +0.0, bit for bit
+    where's result, with no floating-point operation to warn. Three cheap
+    passes (the mask as integers, its negation, the AND) instead of where's one
+    slow one: 2.6 us against 5.2 on 4096 float32 elements, 30 against 460 on
+    256x512.
     """
-    if type(cond) is not np.ndarray or cond.size < 4096:  # small arrays: NumPy's where is as fast
+    if type(cond) is not np.ndarray or cond.size < 1024 or cond.dtype != np.bool_:  # small: where is as fast
         return np.where(cond, x, y)
-    if type(y) in (float, int) and y == 0 and type(x) is np.ndarray and x.dtype.kind == "f":
-        v, keep = x, cond
-    elif type(x) in (float, int) and x == 0 and type(y) is np.ndarray and y.dtype.kind == "f":
-        v, keep = y, ~cond
+    if type(y) in (float, int) and y == 0 and type(x) is np.ndarray:
+        v, keep = x, True
+    elif type(x) in (float, int) and x == 0 and type(y) is np.ndarray:
+        v, keep = y, False
     else:
         return np.where(cond, x, y)
-    with np.errstate(invalid="ignore"):  # inf * False is NaN: detected below
-        out = np.multiply(v, keep)
-    m = _max_reduce(out, axis=None)
-    if m == m:  # no NaN
-        out += 0.0
-        return out
-    return np.where(cond, x, y)
+    itype = _SAME_SIZE_INT.get(v.dtype)
+    if itype is None or v.shape != cond.shape:
+        return np.where(cond, x, y)
+    m = cond.astype(itype)  # 1 where cond holds, else 0
+    if keep:
+        np.negative(m, out=m)  # all bits set where cond holds
+    else:
+        np.subtract(m, 1, out=m)  # all bits set where it does not
+    np.bitwise_and(m, v.view(itype), out=m)
+    return m.view(v.dtype)
 
 
 @primitive(name="where", elementwise=True)

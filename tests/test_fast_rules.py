@@ -124,9 +124,9 @@ def test_every_library_primitive_has_fast_rules():
 
 @pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan, -0.0])
 @pytest.mark.parametrize("kept", [False, True])
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_large_where_matches_numpy_exactly(bad, kept, dtype):
-    # arrays of 4096+ elements take the multiply-by-mask path of ops._select
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_large_where_matches_numpy_bit_for_bit(bad, kept, dtype):
+    # arrays of 1024+ elements take the bit-mask path of ops._select
     x = np.random.default_rng(0).standard_normal(5000).astype(dtype)
     x[7] = bad
     cond = x > 0
@@ -134,13 +134,51 @@ def test_large_where_matches_numpy_exactly(bad, kept, dtype):
     for got, want in (
         (ops._select(cond, x, 0.0), np.where(cond, x, 0.0)),
         (ops._select(cond, 0.0, x), np.where(cond, 0.0, x)),
+        (ops._select(cond, x, 0), np.where(cond, x, 0)),
         (ag.where(cond, ag.tensor(x), 0.0).data, np.where(cond, x, 0.0)),
     ):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        # the same bits: NaN, inf and the sign of every zero included
+        np.testing.assert_array_equal(got.view(f"u{got.itemsize}"), want.view(f"u{want.itemsize}"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    shape=st.sampled_from([(1024,), (32, 40), (3, 20, 30), (64, 128)]),
+    dtype=st.sampled_from([np.float16, np.float32, np.float64]),
+    keep_first=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+    strided=st.booleans(),
+)
+def test_bitmask_select_is_numpy_where(shape, dtype, keep_first, seed, strided):
+    rng = np.random.default_rng(seed)
+    pool = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-310, -3.5, 2.0])
+    v = np.where(rng.random(shape) < 0.2, rng.choice(pool, shape), rng.standard_normal(shape))
+    with np.errstate(over="ignore", under="ignore"):
+        v = v.astype(dtype)
+    cond = rng.random(shape) < rng.random()
+    if strided:  # a transposed view: the bit mask works on any layout
+        v, cond = v.T, cond.T
+    want = np.where(cond, v, 0.0) if keep_first else np.where(cond, 0.0, v)
+    got = ops._select(cond, v, 0.0) if keep_first else ops._select(cond, 0.0, v)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got.view(f"u{got.itemsize}"), want.view(f"u{want.itemsize}"))
+
+
+def test_select_falls_back_for_what_the_bit_mask_cannot_do():
+    cond = np.arange(2000) % 3 == 0
+    x = np.arange(2000.0)
+    for c, a, b in (
+        (cond, x.astype(">f8"), 0.0),  # non-native byte order
+        (cond, x.astype(np.int64), 0),  # integers
+        (cond, x.astype(np.complex128), 0.0),  # no integer of that size
+        (cond[None, :], x, 0.0),  # broadcasting
+        (cond, x, 1.0),  # no zero branch
+        (cond.astype(np.int8), x, 0.0),  # a non-boolean condition
+    ):
+        got, want = ops._select(c, a, b), np.where(c, a, b)
         assert got.dtype == want.dtype
         np.testing.assert_array_equal(got, want)
-        # 0.0, not -0.0, where a value meets False; only a kept -0.0 itself turns into 0.0
-        diff = np.signbit(got) != np.signbit(want)
-        assert not diff.any() or (bad == 0.0 and np.flatnonzero(diff).tolist() == [7])
 
 
 def test_large_relu_forward_and_gradient():
