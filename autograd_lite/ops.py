@@ -807,6 +807,8 @@ def _np_unreduce(a: np.ndarray, axis, ndim: int) -> np.ndarray:
     """``_unreduce`` on plain arrays (for the NumPy fast rules)."""
     if axis is None:
         return a.reshape((1,) * ndim)
+    if len(axis) == 1 and axis[0] == ndim - 1:  # the last axis (rows of scores)
+        return a.reshape(a.shape + (1,))
     shape = list(a.shape)
     for ax in axis:  # sorted, non-negative (see _axes)
         shape.insert(ax, 1)
@@ -1001,7 +1003,8 @@ def min(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the Num
 @primitive(name="logsumexp")
 def _logsumexp(x, *, axis=None, keepdims=False):
     x = np.asarray(x)
-    m = _row_max(x) if axis == (1,) and x.ndim == 2 else None
+    rows = axis == (1,) and x.ndim == 2
+    m = _row_max(x) if rows else None
     if m is None:
         m = _max_reduce(x, axis=axis, keepdims=True)  # a constant shift: no overflow
     if _all(np.isfinite(m), axis=None):  # the max term is exp(0) = 1, so the log sees a sum >= 1
@@ -1010,7 +1013,11 @@ def _logsumexp(x, *, axis=None, keepdims=False):
         m = np.where(np.isfinite(m), m, 0.0).astype(x.dtype, copy=False)
         with np.errstate(divide="ignore"):  # a slice of only -inf has logsumexp -inf, quietly
             out = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
-    return out if keepdims else out.reshape([n for i, n in enumerate(x.shape) if axis is not None and i not in axis])
+    if keepdims:
+        return out
+    if rows:
+        return out.reshape(x.shape[0])
+    return out.reshape([n for i, n in enumerate(x.shape) if axis is not None and i not in axis])
 
 
 def _row_max(x: np.ndarray) -> np.ndarray | None:
@@ -1039,7 +1046,7 @@ def _logsumexp_fast(g, out, x, axis=None, keepdims=False):
     if not keepdims:
         g, out = _np_unreduce(g, axis, x.ndim), _np_unreduce(out, axis, x.ndim)
     finite = np.isfinite(out)
-    shift = out if _all(finite, axis=None) else np.where(finite, out, 0.0)
+    shift = out if _all(finite, axis=None) else np.where(finite, out, 0.0)  # an all -inf slice: weight 0, not NaN
     return g * np.exp(x - shift)
 
 
