@@ -1424,7 +1424,7 @@ defvjp(_linear, lambda g, out, x, w, b: matmul(g, w), _linear_vjp_w, _linear_vjp
 
 
 def _linear_fast_w(g, out, x, w, b):
-    if g.ndim == 2 and np.ndim(x) == 2:
+    if g.ndim == 2 and (x.ndim if type(x) is _ndarray else np.ndim(x)) == 2:
         return g.T @ x
     return g.reshape(-1, w.shape[0]).T @ np.reshape(x, (-1, w.shape[1]))
 

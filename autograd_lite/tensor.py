@@ -20,6 +20,7 @@ from .graph import Node, _grad_state, _inplace_epoch, _inputs_of, _memory_owner,
 
 _ndarray = np.ndarray
 _asarray = np.asarray
+_new = object.__new__
 
 
 def _as_array(data, dtype=None) -> np.ndarray:
@@ -332,12 +333,10 @@ def _grad_tensor(g) -> Tensor:
 
 def _make(data: np.ndarray) -> Tensor:
     """Build a leaf tensor without validation (operations build theirs in ``primitive``)."""
-    t = Tensor.__new__(Tensor)
+    t = _new(Tensor)
     t.data = data
-    t.grad = None
+    t.grad = t._prim = t._meta = None
     t.requires_grad = False
-    t._prim = None
-    t._meta = None
     return t
 
 
@@ -654,7 +653,8 @@ def _run_untraced(roots, grads: dict, leaf_grads: dict, retain_graph: bool, assi
                     c = rule(g, out, *t._xd)
                 if c.shape != d.shape:
                     _bad_shape(t._prim, i, c.shape, d.shape)
-            if c.dtype != d.dtype:
+            cd = c.dtype
+            if cd is not d.dtype and cd != d.dtype:  # (NumPy's dtypes are mostly shared objects)
                 c = c.astype(d.dtype)
             if inp._prim is None:
                 prev = lget(inp)
