@@ -211,29 +211,34 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
         return t
 
     def op2(x, y):
-        if isinstance(x, Tensor):
+        out = None
+        if type(y) is float and (type(x) is Tensor or isinstance(x, Tensor)):  # a tensor and a number
             xd = x.data
             gx = x.requires_grad
-        else:
-            xd = x
-            gx = False
-        if isinstance(y, Tensor):
-            yd = y.data
-            gy = y.requires_grad
-        else:
             yd = y
             gy = False
-        record = (gx or gy) and state.enabled
-        out = None
-        if scalar is not None and type(yd) is float and type(xd) is _ndarray and not xd.shape and xd.dtype is _F64:
-            # a float64 scalar and a Python float (deep chains of scalar arithmetic): Python's
-            # own float arithmetic is the same IEEE operation, without NumPy's per-call cost,
-            # and the shapes match, so the record needs no broadcasting check. A non-finite,
-            # zero or subnormal result goes through NumPy below, so that it warns (or raises,
-            # under np.errstate) about overflow, invalid values and underflow exactly as NumPy does.
-            r = scalar(xd.item(), yd)
-            if r - r == 0.0 and (r >= _TINY or r <= -_TINY):
-                out = _asarray(r)
+            if scalar is not None and type(xd) is _ndarray and not xd.ndim and xd.dtype is _F64:
+                # a float64 scalar and a Python float (deep chains of scalar arithmetic): Python's
+                # own float arithmetic is the same IEEE operation, without NumPy's per-call cost.
+                # A non-finite, zero or subnormal result goes through NumPy below, so that it
+                # warns (or raises, under np.errstate) about overflow, invalid values and
+                # underflow exactly as NumPy does.
+                r = scalar(xd.item(), y)
+                if r - r == 0.0 and (r >= _TINY or r <= -_TINY):
+                    out = _asarray(r)  # (the shapes match: nothing to broadcast)
+        else:
+            if isinstance(x, Tensor):
+                xd = x.data
+                gx = x.requires_grad
+            else:
+                xd = x
+                gx = False
+            if isinstance(y, Tensor):
+                yd = y.data
+                gy = y.requires_grad
+            else:
+                yd = y
+                gy = False
         if out is None:
             try:
                 out = fn(xd, yd)
@@ -243,7 +248,7 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
                 raise _forward_error(prim, (x, y), e) from None
             if type(out) is not _ndarray:
                 out = _asarray(out)
-            if record and elementwise:
+            if elementwise and (gx or gy) and state.enabled:
                 shape = out.shape
                 if (gx and xd.shape != shape) or (gy and yd.shape != shape):
                     x, y = _broadcast_inputs(_bcast[0], (x, y), shape)
@@ -252,7 +257,7 @@ def primitive(fn=None, *, name: str | None = None, elementwise: bool = False):
         t = _new(Tensor)
         t.data = out
         t.grad = t._meta = None
-        if record:
+        if (gx or gy) and state.enabled:
             t.requires_grad = True
             t._prim = prim
             t._nin = 2
