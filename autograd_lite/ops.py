@@ -339,6 +339,11 @@ _deffast(
 _SAME_SIZE_INT = {np.dtype(f"f{n}"): np.dtype(f"i{n}") for n in (2, 4, 8)}
 
 
+def _plus_zero(v) -> bool:
+    """Is ``v`` the number 0 (an int, or a float +0.0: a -0.0 branch has other bits)?"""
+    return (type(v) is float and v == 0.0 and math.copysign(1.0, v) > 0) or (type(v) is int and v == 0)
+
+
 def _select(cond, x, y):
     """``np.where(cond, x, y)`` without its branchy inner loop when one branch is zero.
 
@@ -353,16 +358,20 @@ def _select(cond, x, y):
     """
     if type(cond) is not np.ndarray or cond.size < 1024 or cond.dtype != np.bool_:  # small: where is as fast
         return np.where(cond, x, y)
-    if type(y) in (float, int) and y == 0 and type(x) is np.ndarray:
+    if _plus_zero(y) and type(x) is np.ndarray:
         v, keep = x, True
-    elif type(x) in (float, int) and x == 0 and type(y) is np.ndarray:
+    elif _plus_zero(x) and type(y) is np.ndarray:
         v, keep = y, False
     else:
         return np.where(cond, x, y)
     itype = _SAME_SIZE_INT.get(v.dtype)
     if itype is None or v.shape != cond.shape:
         return np.where(cond, x, y)
-    m = cond.astype(itype)  # 1 where cond holds, else 0
+    if cond.flags.c_contiguous and v.flags.c_contiguous:
+        m = cond.astype(itype)  # 1 where cond holds, else 0
+    else:  # laid out like the value, as where's result is
+        m = np.empty_like(v, dtype=itype)
+        np.copyto(m, cond)
     if keep:
         np.negative(m, out=m)  # all bits set where cond holds
     else:

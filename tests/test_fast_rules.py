@@ -167,6 +167,33 @@ def test_bitmask_select_is_numpy_where(shape, dtype, keep_first, seed, strided):
     np.testing.assert_array_equal(got.view(f"u{got.itemsize}"), want.view(f"u{want.itemsize}"))
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_select_with_a_negative_zero_branch_keeps_its_sign(dtype):
+    # -0.0 == 0, but its bits are not zero: where() must put -0.0 in the unselected places
+    rng = np.random.default_rng(3)
+    x = -np.abs(rng.standard_normal(2000)).astype(dtype)
+    cond = rng.random(2000) > 0.5
+    for got, want in (
+        (ops._select(cond, x, -0.0), np.where(cond, x, -0.0)),
+        (ops._select(cond, -0.0, x), np.where(cond, -0.0, x)),
+        (ag.where(cond, ag.tensor(x), -0.0).data, np.where(cond, x, -0.0)),
+    ):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got.view(f"u{got.itemsize}"), want.view(f"u{want.itemsize}"))
+        assert np.signbit(got).all()
+
+
+def test_select_result_is_laid_out_like_numpy_where():
+    rng = np.random.default_rng(4)
+    row = rng.random(80) > 0.5
+    for v in (rng.standard_normal((64, 80)), rng.standard_normal((80, 64)).T):  # C and Fortran order
+        for cond in (v > 0, np.broadcast_to(row, (64, 80))):
+            for got, want in ((ops._select(cond, v, 0.0), np.where(cond, v, 0.0)),
+                              (ops._select(cond, 0.0, v), np.where(cond, 0.0, v))):  # fmt: skip
+                assert got.strides == want.strides
+                np.testing.assert_array_equal(got, want)
+
+
 def test_select_falls_back_for_what_the_bit_mask_cannot_do():
     cond = np.arange(2000) % 3 == 0
     x = np.arange(2000.0)
